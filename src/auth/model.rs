@@ -1,0 +1,205 @@
+//! Request and response types of the auth routes, and the domain newtypes whose
+//! constructors are the only way in: an invalid email or password cannot exist past here.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::http::json::{FromJsonFields, JsonFields, string};
+
+const MAX_EMAIL_LEN: usize = 254;
+const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 128;
+const MAX_NAME_CHARS: usize = 100;
+
+/// A normalised (trimmed, lower-cased) email address of a plausible shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim().to_lowercase();
+        let valid_shape = email.len() <= MAX_EMAIL_LEN
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid_shape {
+            Ok(Self(email))
+        } else {
+            Err("must be a valid email address".to_owned())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 10 to 128 characters. Never printed.
+pub struct NewPassword(SecretString);
+
+impl NewPassword {
+    pub fn parse(raw: String) -> Result<Self, String> {
+        let chars = raw.chars().count();
+        if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+            Ok(Self(raw.into()))
+        } else {
+            Err(format!(
+                "must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+            ))
+        }
+    }
+
+    pub fn into_secret(self) -> SecretString {
+        self.0
+    }
+}
+
+/// A display name: trimmed, at most 100 characters; empty means none.
+pub fn display_name(value: Value) -> Result<Option<String>, String> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let name = string(value)?.trim().to_owned();
+    match name.chars().count() {
+        0 => Ok(None),
+        n if n <= MAX_NAME_CHARS => Ok(Some(name)),
+        _ => Err(format!("must be at most {MAX_NAME_CHARS} characters")),
+    }
+}
+
+/// `POST /api/auth/register`.
+#[derive(ToSchema)]
+#[schema(as = RegisterRequest, example = json!({"email": "ada@example.com", "password": "correct horse battery", "name": "Ada"}))]
+pub struct RegisterRequestSchema {
+    /// Trimmed and lower-cased before use.
+    #[schema(format = "email", max_length = 254)]
+    pub email: String,
+    /// 10 to 128 characters, not the email address.
+    #[schema(min_length = 10, max_length = 128, format = Password)]
+    pub password: String,
+    #[schema(max_length = 100)]
+    pub name: Option<String>,
+}
+
+pub struct Register {
+    pub email: Email,
+    pub password: NewPassword,
+    pub name: Option<String>,
+}
+
+impl FromJsonFields for Register {
+    fn from_fields(fields: &mut JsonFields) -> Option<Self> {
+        let email = fields.required("email", |v| Email::parse(&string(v)?));
+        let password = fields.required("password", |v| NewPassword::parse(string(v)?));
+        let name = fields.optional("name", display_name);
+        let (email, password) = (email?, password?);
+        if password.0.expose_secret().trim().to_lowercase() == email.as_str() {
+            fields.reject("password", "must not be the email address");
+            return None;
+        }
+        Some(Self {
+            email,
+            password,
+            name: name?.flatten(),
+        })
+    }
+}
+
+/// `POST /api/auth/login`.
+#[derive(ToSchema)]
+#[schema(as = LoginRequest, example = json!({"email": "ada@example.com", "password": "correct horse battery"}))]
+pub struct LoginRequestSchema {
+    #[schema(format = "email")]
+    pub email: String,
+    #[schema(format = Password, max_length = 1024)]
+    pub password: String,
+}
+
+pub struct Login {
+    /// Not validated beyond being a string: a malformed email simply matches no account.
+    pub email: String,
+    pub password: SecretString,
+}
+
+/// Longest password a login attempt may send; longer ones cannot match any account.
+const MAX_LOGIN_PASSWORD_BYTES: usize = 1024;
+
+impl FromJsonFields for Login {
+    fn from_fields(fields: &mut JsonFields) -> Option<Self> {
+        let email = fields.required("email", string);
+        let password = fields.required("password", |v| {
+            let password = string(v)?;
+            if password.len() > MAX_LOGIN_PASSWORD_BYTES {
+                return Err(format!("must be at most {MAX_LOGIN_PASSWORD_BYTES} bytes"));
+            }
+            Ok(SecretString::from(password))
+        });
+        Some(Self {
+            email: email?.trim().to_lowercase(),
+            password: password?,
+        })
+    }
+}
+
+/// A signed-in session's credentials.
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque, single-use token for getting a new pair.
+    pub refresh_token: String,
+    #[schema(example = "bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn passwords_are_10_to_128_characters() {
+        assert!(NewPassword::parse("123456789".into()).is_err());
+        assert!(NewPassword::parse("1234567890".into()).is_ok());
+        assert!(NewPassword::parse("é".repeat(128)).is_ok());
+        assert!(NewPassword::parse("x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(display_name(Value::from("  Ada ")), Ok(Some("Ada".into())));
+        assert_eq!(display_name(Value::from("   ")), Ok(None));
+        assert_eq!(display_name(Value::Null), Ok(None));
+        assert!(display_name(Value::from("x".repeat(101))).is_err());
+        assert!(display_name(Value::from(3)).is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! `/api/auth/*`: sign-up and sign-in.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::model::{Login, Register, TokenPair};
+use crate::auth::{repo, token};
+use crate::error::{ApiError, ConflictOnDuplicate};
+use crate::http::json::ValidJson;
+use crate::state::AppState;
+use crate::time::Timestamp;
+use crate::users::model::{Role, User, UserResponse};
+use crate::users::repo as users_repo;
+
+/// How long a refresh token (and so a session) lives without being used.
+const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+const MAX_USER_AGENT_LEN: usize = 512;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+}
+
+/// Create an account.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth",
+    request_body = crate::auth::model::RegisterRequestSchema,
+    responses(
+        (status = 201, description = "Account created", body = UserResponse),
+        (status = 400, response = crate::http::responses::BadRequest),
+        (status = 409, response = crate::http::responses::Conflict),
+        (status = 413, response = crate::http::responses::PayloadTooLarge),
+        (status = 415, response = crate::http::responses::UnsupportedMediaType),
+        (status = 422, response = crate::http::responses::ValidationFailed),
+    ))]
+#[tracing::instrument(skip_all)]
+async fn register(
+    State(state): State<AppState>,
+    ValidJson(request): ValidJson<Register>,
+) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+    let password_hash = state.passwords.hash(request.password.into_secret()).await?;
+    let now = Timestamp::now();
+    let user = User {
+        id: Uuid::now_v7(),
+        email: request.email.as_str().to_owned(),
+        name: request.name,
+        password_hash,
+        role: Role::User,
+        is_active: true,
+        email_verified: false,
+        created_at: now,
+        updated_at: now,
+    };
+    users_repo::insert(state.db.write(), &user)
+        .await
+        .conflict_on_duplicate("An account with this email address already exists.")?;
+    tracing::info!(user_id = %user.id, "account registered");
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    request_body = crate::auth::model::LoginRequestSchema,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, response = crate::http::responses::BadRequest),
+        (status = 401, response = crate::http::responses::Unauthorized),
+        (status = 403, response = crate::http::responses::Forbidden),
+        (status = 413, response = crate::http::responses::PayloadTooLarge),
+        (status = 415, response = crate::http::responses::UnsupportedMediaType),
+        (status = 422, response = crate::http::responses::ValidationFailed),
+    ))]
+#[tracing::instrument(skip_all)]
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ValidJson(request): ValidJson<Login>,
+) -> Result<Json<TokenPair>, ApiError> {
+    let user = users_repo::find_by_email(state.db.read(), &request.email).await?;
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let password_ok = state
+        .passwords
+        .verify(request.password, stored_hash)
+        .await?;
+    let user = match user {
+        Some(user) if password_ok => user,
+        // Same answer for an unknown email and a wrong password: nobody learns who has an
+        // account here.
+        _ => {
+            return Err(ApiError::Unauthorized {
+                detail: "Incorrect email or password.",
+                token_presented: false,
+            });
+        }
+    };
+    if !user.is_active {
+        return Err(ApiError::Forbidden("This account has been deactivated."));
+    }
+
+    let refresh_token = token::new_refresh_token();
+    let refresh_token_hash = token::hash_refresh_token(&refresh_token);
+    let now = Timestamp::now();
+    let session = repo::NewSession {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        refresh_token_hash: &refresh_token_hash,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| truncate(agent, MAX_USER_AGENT_LEN)),
+        created_at: now,
+        expires_at: Timestamp::from_millis(now.as_millis() + SESSION_TTL.as_millis() as i64),
+    };
+    repo::insert(state.db.write(), &session).await?;
+    let access_token = state.tokens.issue(user.id, session.id)?;
+    tracing::info!(user_id = %user.id, session_id = %session.id, "signed in");
+    Ok(Json(TokenPair {
+        access_token,
+        refresh_token,
+        token_type: "bearer",
+        expires_in: state.tokens.ttl().as_secs(),
+    }))
+}
+
+fn truncate(text: &str, max_bytes: usize) -> &str {
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

@@ -1,0 +1,83 @@
+//! Command line and configuration sources: flags win over environment variables, which win
+//! over `.env` (loaded into the environment before parsing), which win over defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::config::{Environment, Settings};
+
+#[derive(Parser)]
+#[command(name = "neoforge", version, about = "NeoForge SaaS foundation server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document as JSON.
+    Openapi,
+}
+
+/// Every setting, named after its environment variable (`--addr` is `NEOFORGE_ADDR`, ...).
+/// No `Debug`: it holds secrets.
+#[derive(Args)]
+pub struct ConfigArgs {
+    /// Address to listen on.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_ADDR",
+        default_value = "127.0.0.1:8000"
+    )]
+    pub addr: SocketAddr,
+    /// Directory for the SQLite file, the generated development secret and other local state.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_DATA_DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+    /// `development` or `production`.
+    #[arg(
+        long = "env",
+        global = true,
+        env = "NEOFORGE_ENV",
+        default_value = "development"
+    )]
+    pub environment: Environment,
+    /// Base of links the server generates.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_PUBLIC_URL",
+        default_value = "http://localhost:8000"
+    )]
+    pub public_url: String,
+    /// Token signing key: generated and kept in the data dir in development, required in
+    /// production. Environment only, so it never shows up in a process list.
+    #[arg(skip = std::env::var("NEOFORGE_SECRET").ok().map(SecretString::from))]
+    pub secret: Option<SecretString>,
+    /// `postgres://...` for PostgreSQL; unset means SQLite in the data dir.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Log filter, e.g. `info` or `neoforge=debug,tower_http=info`.
+    #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
+    pub log_filter: String,
+}
+
+impl ConfigArgs {
+    pub fn into_settings(self) -> anyhow::Result<Settings> {
+        Settings::new(self)
+    }
+}

@@ -1,0 +1,113 @@
+//! Validated settings: built once at start-up from the command line and environment, then
+//! shared read-only. Production refuses to start with an insecure configuration.
+
+use std::fs;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::cli::ConfigArgs;
+
+/// The shortest signing secret accepted: 32 bytes is HS256's key size.
+const MIN_SECRET_LEN: usize = 32;
+const DEV_SECRET_FILE: &str = "secret.key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub environment: Environment,
+    pub public_url: String,
+    pub secret: SecretString,
+    pub database: DatabaseSettings,
+    pub log_filter: String,
+    /// Access-token lifetime.
+    pub access_token_ttl: Duration,
+    /// Longest a request may take before it is answered `503`.
+    pub request_timeout: Duration,
+}
+
+#[derive(Clone)]
+pub enum DatabaseSettings {
+    Sqlite { path: PathBuf },
+    Postgres { url: SecretString },
+}
+
+impl Settings {
+    pub fn new(args: ConfigArgs) -> anyhow::Result<Self> {
+        let environment = args.environment;
+        let database = match args.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseSettings::Postgres { url: url.into() }
+            }
+            Some(url) if url.starts_with("sqlite:") => DatabaseSettings::Sqlite {
+                path: PathBuf::from(
+                    url.trim_start_matches("sqlite://")
+                        .trim_start_matches("sqlite:"),
+                ),
+            },
+            Some(_) => bail!("DATABASE_URL must start with postgres://, postgresql:// or sqlite:"),
+            None => DatabaseSettings::Sqlite {
+                path: args.data_dir.join("neoforge.db"),
+            },
+        };
+        let secret = match (args.secret, environment) {
+            (Some(secret), _) => secret,
+            (None, Environment::Production) => {
+                bail!("NEOFORGE_SECRET is required when NEOFORGE_ENV=production")
+            }
+            (None, Environment::Development) => load_or_create_dev_secret(&args.data_dir)?,
+        };
+        if secret.expose_secret().len() < MIN_SECRET_LEN {
+            bail!("NEOFORGE_SECRET must be at least {MIN_SECRET_LEN} characters long");
+        }
+        Ok(Self {
+            addr: args.addr,
+            data_dir: args.data_dir,
+            environment,
+            public_url: args.public_url.trim_end_matches('/').to_owned(),
+            secret,
+            database,
+            log_filter: args.log_filter,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            request_timeout: Duration::from_secs(30),
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}
+
+/// Development keeps a generated secret in the data dir so tokens survive restarts and no
+/// secret is ever hard-coded.
+fn load_or_create_dev_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
+    let path = data_dir.join(DEV_SECRET_FILE);
+    if let Ok(existing) = fs::read_to_string(&path) {
+        return Ok(existing.trim().to_owned().into());
+    }
+    fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating data dir {}", data_dir.display()))?;
+    let secret =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>());
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    Ok(secret.into())
+}

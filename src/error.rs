@@ -1,0 +1,216 @@
+//! The one error type of the HTTP API, rendered as RFC 9457 problem details.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::request_id;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid input field of a `422` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name (a JSON member or query parameter).
+    pub field: String,
+    /// What is wrong with it, in words a person understands.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details: the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"type": "about:blank", "title": "Unprocessable Content", "status": 422,
+    "detail": "The request has invalid fields.",
+    "errors": [{"field": "title", "message": "must be 1 to 500 characters"}]}))]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The status code's reason phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Present on validation failures only: every invalid field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// Present on server errors: quote it when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: None,
+            request_id: None,
+        }
+    }
+
+    /// The generic description of a status, for responses produced outside our handlers
+    /// (unknown routes, wrong methods, body limits, time-outs).
+    pub fn for_status(status: StatusCode) -> Self {
+        let detail = match status {
+            StatusCode::NOT_FOUND => "No resource exists at this address.",
+            StatusCode::METHOD_NOT_ALLOWED => {
+                "This method is not allowed here; see the Allow header."
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than 64 KiB.",
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+                "The server could not answer in time; try again."
+            }
+            StatusCode::UNAUTHORIZED => "Authentication is required.",
+            status if status.is_server_error() => "An unexpected error occurred.",
+            _ => "The request could not be processed.",
+        };
+        Self::new(status, detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut problem = self;
+        if status.is_server_error() {
+            problem.request_id = request_id::current();
+        }
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid request fields")]
+    Validation(Vec<FieldError>),
+    #[error("malformed request body: {0}")]
+    MalformedBody(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// Missing or bad credentials. `token_presented` selects the RFC 6750 challenge.
+    #[error("unauthorized: {detail}")]
+    Unauthorized {
+        detail: &'static str,
+        token_presented: bool,
+    },
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(anyhow::Error::new(err).context("database error"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let challenge = match &self {
+            Self::Unauthorized {
+                token_presented: true,
+                ..
+            } => Some(r#"Bearer error="invalid_token""#),
+            Self::Unauthorized {
+                token_presented: false,
+                ..
+            } => Some("Bearer"),
+            _ => None,
+        };
+        let problem = match self {
+            Self::Validation(errors) => Problem {
+                errors: Some(errors),
+                ..Problem::new(status, "The request has invalid fields.")
+            },
+            Self::MalformedBody(reason) => Problem::new(
+                status,
+                format!("The request body is not valid JSON: {reason}"),
+            ),
+            Self::UnsupportedMediaType => Problem::new(
+                status,
+                "The request body must be JSON (Content-Type: application/json).",
+            ),
+            Self::Unauthorized { detail, .. }
+            | Self::Forbidden(detail)
+            | Self::Conflict(detail) => Problem::new(status, detail),
+            Self::Internal(ref err) => {
+                // The client sees only the request id; the log gets the whole cause chain.
+                tracing::error!(error = format!("{err:#}"), "internal error");
+                Problem::for_status(status)
+            }
+            Self::PayloadTooLarge | Self::NotFound => Problem::for_status(status),
+        };
+        let mut response = problem.into_response();
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        response
+    }
+}
+
+/// Maps a unique-constraint violation to `409 Conflict` with `detail`; other errors pass
+/// through as internal errors.
+pub trait ConflictOnDuplicate<T> {
+    fn conflict_on_duplicate(self, detail: &'static str) -> Result<T, ApiError>;
+}
+
+impl<T> ConflictOnDuplicate<T> for Result<T, sqlx::Error> {
+    fn conflict_on_duplicate(self, detail: &'static str) -> Result<T, ApiError> {
+        self.map_err(|err| {
+            if crate::db::is_unique_violation(&err) {
+                ApiError::Conflict(detail)
+            } else {
+                err.into()
+            }
+        })
+    }
+}

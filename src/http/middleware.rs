@@ -1,0 +1,126 @@
+//! The layers every response passes through, outermost first: request id, tracing,
+//! security headers, compression, problem details for bare errors, panic catching, timeout.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::error::{PROBLEM_JSON, Problem};
+use crate::http::request_id;
+
+/// API.md: request bodies over 64 KiB are refused with `413`.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const PERMISSIONS_POLICY: &str =
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
+
+/// Wrap the application's routes in the standard stack.
+pub fn apply(router: Router, production: bool, request_timeout: Duration) -> Router {
+    router
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+        }))
+        .layer(middleware::from_fn(problem_details_for_bare_errors))
+        .layer(CompressionLayer::new())
+        .layer(middleware::map_response(move |response| {
+            security_headers(response, production)
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(make_span)
+                .on_request(())
+                .on_response(|response: &Response, latency: Duration, _: &Span| {
+                    tracing::info!(
+                        status = response.status().as_u16(),
+                        latency_ms = latency.as_millis() as u64,
+                        "response"
+                    );
+                }),
+        )
+        .layer(middleware::from_fn(request_id::assign))
+}
+
+fn make_span(request: &Request) -> Span {
+    // The route template, never the raw path: ids must not end up in span names or metrics.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+        .unwrap_or("unmatched");
+    let request_id = request
+        .headers()
+        .get(request_id::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %request.method(), route, request_id)
+}
+
+async fn security_headers(mut response: Response, production: bool) -> Response {
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(
+        HeaderName::from_static("permissions-policy"),
+        PERMISSIONS_POLICY,
+    );
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(header::CACHE_CONTROL, "no-store");
+    if production {
+        set(header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY);
+    }
+    response
+}
+
+/// Errors produced outside our handlers (unknown route, wrong method, a framework
+/// rejection, time-out) become problem details too, keeping headers such as `Allow`.
+async fn problem_details_for_bare_errors(request: Request, next: Next) -> Response {
+    let is_head = request.method() == Method::HEAD;
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_head {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let mut problem = Problem::for_status(status).into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in problem
+        .headers_mut()
+        .drain()
+        .filter_map(|(n, v)| n.map(|n| (n, v)))
+    {
+        parts.headers.insert(name, value);
+    }
+    Response::from_parts(parts, problem.into_body())
+}

@@ -1,0 +1,11 @@
+//! Cross-cutting HTTP concerns: the middleware stack, request parsing helpers, conditional
+//! responses, health probes and the OpenAPI document.
+
+pub mod etag;
+pub mod health;
+pub mod json;
+pub mod middleware;
+pub mod openapi;
+pub mod query;
+pub mod request_id;
+pub mod responses;

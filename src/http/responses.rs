@@ -1,0 +1,49 @@
+//! Reusable OpenAPI descriptions of the error responses, so every route documents its
+//! failures in the same words and shape (RFC 9457 problem details).
+
+use utoipa::ToResponse;
+
+use crate::error::Problem;
+
+/// The body is not valid JSON.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct BadRequest(pub Problem);
+
+/// No valid access token: missing, malformed, expired or forged.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"))
+)]
+pub struct Unauthorized(pub Problem);
+
+/// Authenticated, but not allowed to do this.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Forbidden(pub Problem);
+
+/// No such resource, or it belongs to someone else.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct NotFound(pub Problem);
+
+/// The request conflicts with existing data.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Conflict(pub Problem);
+
+/// The body is larger than 64 KiB.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body is not `application/json`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(pub Problem);
+
+/// Invalid fields; `errors` lists every one.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct ValidationFailed(pub Problem);

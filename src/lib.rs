@@ -1,0 +1,17 @@
+//! NeoForge: a full-stack SaaS foundation. The binary is a thin shell around this library so
+//! that tests can start the real application.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod time;
+pub mod todos;
+pub mod users;
+
+pub use startup::Application;

@@ -1,0 +1,27 @@
+//! The `neoforge` binary: parse the command line, load settings, hand over to the library.
+
+use clap::Parser;
+use neoforge::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // A missing `.env` is normal; a real environment variable or flag always wins over it.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let settings = cli.config.into_settings()?;
+    neoforge::telemetry::init(&settings.log_filter);
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = neoforge::Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = neoforge::db::Db::connect(&settings).await?;
+            db.migrate().await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Openapi => println!("{}", neoforge::http::openapi::document_json()),
+    }
+    Ok(())
+}

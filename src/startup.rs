@@ -1,0 +1,95 @@
+//! Building and running the application: used by `main` and by the integration tests, which
+//! start the real thing on port 0.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::token::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::{middleware, openapi};
+use crate::state::AppState;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Db,
+}
+
+impl Application {
+    /// Connect to the database, apply migrations and bind the listener; the app is ready to
+    /// serve when this returns.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings).await?;
+        db.migrate().await?;
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("binding {}", settings.addr))?;
+        let state = AppState {
+            db: db.clone(),
+            tokens: Arc::new(TokenKeys::new(&settings)),
+            passwords: PasswordHasher::new(),
+            settings: Arc::new(settings),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|addr| addr.port())
+            .unwrap_or_default()
+    }
+
+    /// Serve until SIGTERM or Ctrl-C, then let in-flight requests finish and close the pools.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")?;
+        self.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let production = state.settings.is_production();
+    let timeout = state.settings.request_timeout;
+    let routes = openapi::router_with_docs()
+        .fallback(|| async { ApiError::NotFound })
+        .with_state(state);
+    middleware::apply(routes, production, timeout)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; draining in-flight requests");
+}

@@ -1,0 +1,16 @@
+//! The application state shared by every handler: cheap to clone, built once at start-up.
+
+use std::sync::Arc;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::token::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub tokens: Arc<TokenKeys>,
+    pub passwords: PasswordHasher,
+}

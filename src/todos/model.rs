@@ -1,0 +1,170 @@
+//! Todos as stored, parsed and shown.
+
+use axum::extract::{FromRequestParts, RawQuery};
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::http::json::{FromJsonFields, JsonFields, boolean, string};
+use crate::http::query::{Pagination, QueryFields};
+use crate::time::Timestamp;
+
+const MAX_TITLE_CHARS: usize = 500;
+
+/// A title: trimmed, 1 to 500 characters. Any text is kept exactly (no HTML escaping: the UI
+/// renders it as text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoTitle(String);
+
+impl TodoTitle {
+    pub fn parse(value: Value) -> Result<Self, String> {
+        let title = string(value)?;
+        let trimmed = title.trim();
+        match trimmed.chars().count() {
+            1..=MAX_TITLE_CHARS => Ok(Self(trimmed.to_owned())),
+            _ => Err(format!(
+                "must be 1 to {MAX_TITLE_CHARS} characters after trimming"
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A todo as stored and shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Todo)]
+pub struct Todo {
+    pub id: Uuid,
+    #[schema(example = "Buy milk")]
+    pub title: String,
+    pub completed: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+/// `POST /api/todos`.
+#[derive(ToSchema)]
+#[schema(as = CreateTodo, example = json!({"title": "Buy milk"}))]
+pub struct CreateTodoSchema {
+    /// Trimmed; 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
+    pub title: String,
+    /// Defaults to `false`.
+    pub completed: Option<bool>,
+}
+
+pub struct CreateTodo {
+    pub title: TodoTitle,
+    pub completed: bool,
+}
+
+impl FromJsonFields for CreateTodo {
+    fn from_fields(fields: &mut JsonFields) -> Option<Self> {
+        let title = fields.required("title", TodoTitle::parse);
+        let completed = fields.optional("completed", boolean);
+        Some(Self {
+            title: title?,
+            completed: completed?.unwrap_or(false),
+        })
+    }
+}
+
+/// `PUT` and `PATCH /api/todos/{id}`: at least one field.
+#[derive(ToSchema)]
+#[schema(as = UpdateTodo, example = json!({"completed": true}))]
+pub struct UpdateTodoSchema {
+    #[schema(min_length = 1, max_length = 500)]
+    pub title: Option<String>,
+    pub completed: Option<bool>,
+}
+
+pub struct UpdateTodo {
+    pub title: Option<TodoTitle>,
+    pub completed: Option<bool>,
+}
+
+impl FromJsonFields for UpdateTodo {
+    fn from_fields(fields: &mut JsonFields) -> Option<Self> {
+        let title = fields.optional("title", TodoTitle::parse);
+        let completed = fields.optional("completed", boolean);
+        let update = Self {
+            title: title?,
+            completed: completed?,
+        };
+        if update.title.is_none() && update.completed.is_none() {
+            fields.reject("body", "must change at least one of title and completed");
+            return None;
+        }
+        Some(update)
+    }
+}
+
+/// Which todos a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Active,
+    Completed,
+}
+
+impl StatusFilter {
+    fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "all" => Ok(Self::All),
+            "active" => Ok(Self::Active),
+            "completed" => Ok(Self::Completed),
+            _ => Err("must be one of all, active, completed".to_owned()),
+        }
+    }
+}
+
+/// Query of `GET /api/todos` besides pagination.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TodoFilter {
+    /// `all` (default), `active` or `completed`.
+    #[param(inline)]
+    pub status_filter: Option<StatusFilter>,
+}
+
+/// The whole query of `GET /api/todos`, every invalid parameter reported at once.
+pub struct ListTodos {
+    pub status: StatusFilter,
+    pub page: Pagination,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListTodos {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let RawQuery(raw) = RawQuery::from_request_parts(parts, state)
+            .await
+            .unwrap_or(RawQuery(None));
+        let mut fields = QueryFields::parse(raw.as_deref())?;
+        let status = fields.optional("status_filter", StatusFilter::parse);
+        let page = Pagination::from_fields(&mut fields);
+        let query = status.zip(page).map(|(status, page)| Self {
+            status: status.unwrap_or_default(),
+            page,
+        });
+        fields.finish(query)
+    }
+}
+
+/// `GET /api/todos/stats`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TodoStats {
+    pub total: i64,
+    pub active: i64,
+    pub completed: i64,
+}

@@ -1,0 +1,201 @@
+//! `/api/todos`: the signed-in user's todos. Handlers only extract, call the repository and
+//! shape the response.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::http::etag::json_with_etag;
+use crate::http::json::ValidJson;
+use crate::http::query::{Page, Pagination};
+use crate::http::responses;
+use crate::state::AppState;
+use crate::todos::model::{CreateTodo, ListTodos, Todo, TodoFilter, TodoStats, UpdateTodo};
+use crate::todos::repo;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_todos, create_todo))
+        .routes(routes!(todo_stats))
+        .routes(routes!(get_todo, replace_todo, update_todo, delete_todo))
+}
+
+/// An id that is not a UUID names no todo: `404`, like an unknown one.
+fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
+}
+
+/// The user's todos, newest first.
+#[utoipa::path(get, path = "/api/todos", tag = "todos", security(("bearer" = [])),
+    params(TodoFilter, Pagination),
+    responses(
+        (status = 200, description = "One page of todos", body = Page<Todo>,
+            headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        (status = 401, response = responses::Unauthorized),
+        (status = 422, response = responses::ValidationFailed),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+async fn list_todos(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    query: ListTodos,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let mut conn = state.db.read().acquire().await?;
+    let (items, total) = repo::list(&mut conn, user.id, query.status, query.page).await?;
+    json_with_etag(&headers, &Page::new(items, total, query.page))
+}
+
+/// Add a todo.
+#[utoipa::path(post, path = "/api/todos", tag = "todos", security(("bearer" = [])),
+    request_body = crate::todos::model::CreateTodoSchema,
+    responses(
+        (status = 201, description = "Created", body = Todo,
+            headers(("Location" = String, description = "The new todo's address"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+async fn create_todo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidJson(request): ValidJson<CreateTodo>,
+) -> Result<Response, ApiError> {
+    let todo = repo::insert(state.db.write(), user.id, &request.title, request.completed).await?;
+    let location = HeaderValue::from_str(&format!("/api/todos/{}", todo.id))
+        .expect("a UUID path is a valid header");
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(todo),
+    )
+        .into_response())
+}
+
+/// How many todos the user has, in all and by status.
+#[utoipa::path(get, path = "/api/todos/stats", tag = "todos", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Counts", body = TodoStats,
+            headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        (status = 401, response = responses::Unauthorized),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+async fn todo_stats(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let stats = repo::stats(state.db.read(), user.id).await?;
+    json_with_etag(&headers, &stats)
+}
+
+/// One todo.
+#[utoipa::path(get, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The todo's id (a UUID)")),
+    responses(
+        (status = 200, description = "The todo", body = Todo,
+            headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+async fn get_todo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let todo = repo::find(state.db.read(), user.id, parse_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    json_with_etag(&headers, &todo)
+}
+
+/// Change a todo's title and/or completion (same as `PATCH`).
+#[utoipa::path(put, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The todo's id (a UUID)")),
+    request_body = crate::todos::model::UpdateTodoSchema,
+    responses(
+        (status = 200, description = "The updated todo", body = Todo),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+    ))]
+async fn replace_todo(
+    state: State<AppState>,
+    user: CurrentUser,
+    id: Path<String>,
+    request: ValidJson<UpdateTodo>,
+) -> Result<Json<Todo>, ApiError> {
+    update_todo(state, user, id, request).await
+}
+
+/// Change a todo's title and/or completion.
+#[utoipa::path(patch, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The todo's id (a UUID)")),
+    request_body = crate::todos::model::UpdateTodoSchema,
+    responses(
+        (status = 200, description = "The updated todo", body = Todo),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+async fn update_todo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidJson(request): ValidJson<UpdateTodo>,
+) -> Result<Json<Todo>, ApiError> {
+    let id = parse_id(&id)?;
+    let todo = repo::update(
+        state.db.write(),
+        user.id,
+        id,
+        request.title.as_ref(),
+        request.completed,
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(Json(todo))
+}
+
+/// Delete a todo.
+#[utoipa::path(delete, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The todo's id (a UUID)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+async fn delete_todo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let deleted = repo::delete(state.db.write(), user.id, parse_id(&id)?).await?;
+    if deleted {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

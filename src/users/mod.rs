@@ -1,0 +1,5 @@
+//! User accounts: storage and the current-user routes.
+
+pub mod model;
+pub mod repo;
+pub mod routes;
