@@ -8,10 +8,15 @@ async fn main() -> anyhow::Result<()> {
     // A missing `.env` is normal; a real environment variable or flag always wins over it.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        println!("{}", neoforge::http::openapi::document_json());
+        return Ok(());
+    }
     let settings = cli.config.into_settings()?;
     neoforge::telemetry::init(&settings.log_filter);
 
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Serve => {
             let app = neoforge::Application::build(settings).await?;
             app.run_until_stopped().await?;
@@ -21,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
             db.migrate().await?;
             tracing::info!("migrations applied");
         }
-        Command::Openapi => println!("{}", neoforge::http::openapi::document_json()),
+        Command::Openapi => unreachable!("handled before loading settings"),
     }
     Ok(())
 }

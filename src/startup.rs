@@ -43,6 +43,11 @@ impl Application {
         })
     }
 
+    /// The database handles, for tests that arrange data or simulate an outage.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     pub fn port(&self) -> u16 {
         self.listener
             .local_addr()

@@ -65,12 +65,22 @@ impl TokenKeys {
     }
 
     pub fn issue(&self, user_id: Uuid, session_id: Uuid) -> anyhow::Result<String> {
-        let now = Timestamp::now().as_millis() / 1000;
+        self.issue_at(user_id, session_id, Timestamp::now())
+    }
+
+    /// A token as if issued at `issued_at` (tests use it to make expired tokens).
+    pub fn issue_at(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+        issued_at: Timestamp,
+    ) -> anyhow::Result<String> {
+        let iat = issued_at.as_millis() / 1000;
         let claims = AccessClaims {
             sub: user_id,
             sid: session_id,
-            iat: now,
-            exp: now + self.ttl.as_secs() as i64,
+            iat,
+            exp: iat + self.ttl.as_secs() as i64,
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_owned(),
         };

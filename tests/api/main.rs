@@ -1,1 +1,11 @@
-fn main() {}
+//! The HTTP API, tested black-box against the real application. Runs on SQLite by default
+//! and on PostgreSQL when `NEOFORGE_TEST_DATABASE_URL` is set.
+
+mod auth;
+mod conventions;
+mod docs;
+mod health;
+mod helpers;
+mod process;
+mod todos;
+mod users;

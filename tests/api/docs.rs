@@ -1,0 +1,113 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, body};
+
+/// Every route of this part of API.md, with its methods.
+const ROUTES: &[(&str, &[&str])] = &[
+    ("/health", &["get"]),
+    ("/ready", &["get"]),
+    ("/api/auth/register", &["post"]),
+    ("/api/auth/login", &["post"]),
+    ("/api/users/me", &["get"]),
+    ("/api/todos", &["get", "post"]),
+    ("/api/todos/stats", &["get"]),
+    ("/api/todos/{id}", &["get", "put", "patch", "delete"]),
+];
+
+#[tokio::test]
+async fn openapi_describes_every_route_with_errors_and_bearer_auth() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let document = body(response).await;
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+
+    for (path, methods) in ROUTES {
+        for method in *methods {
+            let operation = &document["paths"][path][method];
+            assert!(operation.is_object(), "{method} {path} is not documented");
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|status| status.starts_with('2')),
+                "{method} {path}"
+            );
+            if path.starts_with("/api/")
+                && *path != "/api/auth/register"
+                && *path != "/api/auth/login"
+            {
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} documents no 401"
+                );
+                assert!(
+                    operation["security"].is_array(),
+                    "{method} {path} has no security"
+                );
+            }
+            if matches!(*method, "post" | "put" | "patch") {
+                assert!(
+                    operation["requestBody"].is_object(),
+                    "{method} {path} has no request body"
+                );
+                assert!(
+                    responses.contains_key("422"),
+                    "{method} {path} documents no 422"
+                );
+            }
+        }
+    }
+    let problem = &document["components"]["schemas"]["Problem"];
+    assert!(problem["properties"]["errors"].is_object(), "{problem}");
+}
+
+#[tokio::test]
+async fn interactive_docs_are_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let redirect = app.get("/docs", None).await;
+    assert!(redirect.status().is_redirection() || redirect.status() == StatusCode::OK);
+    let page = app.get("/docs/", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger"), "{html}");
+    assert!(
+        !html.contains("https://") && !html.contains("http://"),
+        "the docs page loads nothing remote"
+    );
+
+    for asset in [
+        "/docs/swagger-ui.css",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-initializer.js",
+    ] {
+        assert_eq!(
+            app.get(asset, None).await.status(),
+            StatusCode::OK,
+            "{asset}"
+        );
+    }
+    let initializer = app
+        .get("/docs/swagger-initializer.js", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(initializer.contains("/openapi.json"));
+}
+
+#[tokio::test]
+async fn openapi_command_prints_the_same_document() {
+    let app = TestApp::spawn().await;
+    let served: Value = body(app.get("/openapi.json", None).await).await;
+    let output = std::process::Command::new(crate::helpers::binary())
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed, served);
+}

@@ -1,0 +1,278 @@
+//! Starts the real application on port 0 with a fresh database per test: a new SQLite file by
+//! default, or a new PostgreSQL database when `NEOFORGE_TEST_DATABASE_URL` points at a server
+//! (dropped again when the test ends).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use neoforge::cli::ConfigArgs;
+use neoforge::config::{Environment, Settings};
+use neoforge::db::Db;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::{AnyConnection, Connection, Executor};
+use tempfile::TempDir;
+use uuid::Uuid;
+
+pub const POSTGRES_ENV: &str = "NEOFORGE_TEST_DATABASE_URL";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub settings: Settings,
+    _database: TestDatabase,
+}
+
+/// A signed-in user of a test app.
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+/// Knobs a test may turn before the app starts.
+pub type Customise = fn(&mut Settings);
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customise: Customise) -> Self {
+        let database = TestDatabase::create().await;
+        let mut settings = Settings::new(ConfigArgs {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data_dir: database.data_dir.path().to_owned(),
+            environment: Environment::Development,
+            public_url: "http://localhost:8000".into(),
+            secret: Some(Uuid::new_v4().simple().to_string().repeat(2).into()),
+            database_url: database.url.clone(),
+            log_filter: "warn".into(),
+        })
+        .expect("test settings are valid");
+        customise(&mut settings);
+        let app = neoforge::Application::build(settings.clone())
+            .await
+            .expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self {
+            address,
+            client,
+            db,
+            settings,
+            _database: database,
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        with_token(self.request(Method::GET, path), token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        with_token(self.request(method, path), token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.send_json(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.send_json(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Register and sign in a new user with a unique email.
+    pub async fn signed_in_user(&self) -> TestUser {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        let registered = self.register(&email, PASSWORD).await;
+        assert_eq!(registered.status(), StatusCode::CREATED);
+        let id = body(registered).await["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status(), StatusCode::OK);
+        let token = body(login).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        TestUser { id, email, token }
+    }
+
+    pub async fn create_todo(&self, user: &TestUser, body: &Value) -> Response {
+        self.send_json(Method::POST, "/api/todos", Some(&user.token), body)
+            .await
+    }
+
+    /// Create a todo that must succeed; returns it.
+    pub async fn todo(&self, user: &TestUser, title: &str) -> Value {
+        let response = self.create_todo(user, &json!({"title": title})).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        body(response).await
+    }
+}
+
+fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+}
+
+pub async fn body(response: Response) -> Value {
+    response.json().await.expect("a JSON body")
+}
+
+/// Assert an RFC 9457 problem response with `status`; returns its body.
+pub async fn problem(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem = body(response).await;
+    assert_eq!(problem["status"], status.as_u16());
+    assert!(
+        problem["title"].is_string() && problem["detail"].is_string(),
+        "{problem}"
+    );
+    problem
+}
+
+/// The fields named in a `422` problem, in order.
+pub async fn invalid_fields(response: Response) -> Vec<String> {
+    let problem = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    problem["errors"]
+        .as_array()
+        .expect("a validation problem lists its errors")
+        .iter()
+        .map(|error| error["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The test's own database: a directory for SQLite, plus a throwaway PostgreSQL database
+/// when the suite runs against PostgreSQL.
+struct TestDatabase {
+    data_dir: TempDir,
+    url: Option<String>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let Ok(server) = std::env::var(POSTGRES_ENV) else {
+            return Self {
+                data_dir,
+                url: None,
+                postgres: None,
+            };
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("neoforge_test_{}", Uuid::new_v4().simple());
+        let mut admin = AnyConnection::connect(&server)
+            .await
+            .expect("connecting to the test PostgreSQL server");
+        admin
+            .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let url = with_database(&server, &name);
+        Self {
+            data_dir,
+            url: Some(url),
+            postgres: Some((server, name)),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on async work: use a
+        // runtime of its own on a plain thread.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let mut admin = AnyConnection::connect(&server).await?;
+                    admin
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+                        )))
+                        .await?;
+                    admin.close().await
+                })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop a test database");
+        }
+    }
+}
+
+/// `postgres://user@host:port/any` with the database part replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
+    let prefix_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[prefix_end..].find('/') {
+        Some(slash) => &base[..prefix_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Where the binary under test is, for tests of the command line and process behaviour.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_neoforge"))
+}
