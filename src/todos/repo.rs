@@ -16,13 +16,10 @@ macro_rules! todo_columns {
     };
 }
 
-/// `SELECT` of every todo column (and `$extra`) with the given `WHERE`/`ORDER` tail.
+/// `SELECT` of every todo column with the given `WHERE`/`ORDER` tail.
 macro_rules! select_todos {
     ($tail:literal) => {
-        select_todos!("", $tail)
-    };
-    ($extra:literal, $tail:literal) => {
-        concat!("SELECT ", todo_columns!(), $extra, " FROM todos ", $tail)
+        concat!("SELECT ", todo_columns!(), " FROM todos ", $tail)
     };
 }
 
@@ -33,9 +30,9 @@ macro_rules! returning_todo {
     };
 }
 
-/// One page of the user's todos, newest first (UUIDv7 ids sort by creation time), and the
-/// number matching in all. The total rides along each row (`COUNT(*) OVER ()`), so a page
-/// costs one query; only a page past the end needs a separate count.
+/// One page of the user's todos, newest first (UUIDv7 ids sort by creation time), and how
+/// many match in all. Both queries walk the `(user_id, [completed,] id)` indexes: the page
+/// reads only its own rows, the count reads index entries only.
 pub async fn list(
     conn: &mut AnyConnection,
     user_id: Uuid,
@@ -43,51 +40,41 @@ pub async fn list(
     page: Pagination,
 ) -> Result<(Vec<Todo>, i64), sqlx::Error> {
     let user = user_id.to_string();
-    let rows = match status {
+    let (rows, total) = match status {
         StatusFilter::All => {
-            sqlx::query(select_todos!(
-                ", COUNT(*) OVER () AS total",
-                "WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
-            ))
-            .bind(&user)
-            .bind(page.limit)
-            .bind(page.offset)
-            .fetch_all(&mut *conn)
-            .await?
+            let rows = sqlx::query(select_todos!("WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
+                .bind(&user)
+                .bind(page.limit)
+                .bind(page.offset)
+                .fetch_all(&mut *conn)
+                .await?;
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM todos WHERE user_id = $1")
+                .bind(&user)
+                .fetch_one(&mut *conn)
+                .await?;
+            (rows, total)
         }
         StatusFilter::Active | StatusFilter::Completed => {
-            sqlx::query(select_todos!(
-                ", COUNT(*) OVER () AS total",
+            let completed = flag::encode(status == StatusFilter::Completed);
+            let rows = sqlx::query(select_todos!(
                 "WHERE user_id = $1 AND completed = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
             ))
             .bind(&user)
-            .bind(flag::encode(status == StatusFilter::Completed))
+            .bind(completed)
             .bind(page.limit)
             .bind(page.offset)
             .fetch_all(&mut *conn)
-            .await?
+            .await?;
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM todos WHERE user_id = $1 AND completed = $2")
+                .bind(&user)
+                .bind(completed)
+                .fetch_one(&mut *conn)
+                .await?;
+            (rows, total)
         }
-    };
-    let total = match rows.first() {
-        Some(row) => row.try_get("total")?,
-        None if page.offset == 0 => 0,
-        None => count(conn, user_id, status).await?,
     };
     let todos = rows.iter().map(from_row).collect::<Result<_, _>>()?;
     Ok((todos, total))
-}
-
-async fn count(
-    conn: &mut AnyConnection,
-    user_id: Uuid,
-    status: StatusFilter,
-) -> Result<i64, sqlx::Error> {
-    let stats = stats(conn, user_id).await?;
-    Ok(match status {
-        StatusFilter::All => stats.total,
-        StatusFilter::Active => stats.active,
-        StatusFilter::Completed => stats.completed,
-    })
 }
 
 pub async fn stats<'c>(
