@@ -2,6 +2,7 @@
 //! start the real thing on port 0.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -13,6 +14,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::{middleware, openapi};
+use crate::idempotency;
 use crate::state::AppState;
 
 pub struct Application {
@@ -58,10 +60,13 @@ impl Application {
     /// Serve until SIGTERM or Ctrl-C, then let in-flight requests finish and close the pools.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        axum::serve(self.listener, self.router)
+        let housekeeping = tokio::spawn(housekeeping(self.db.clone()));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
-            .context("serving HTTP")?;
+            .context("serving HTTP");
+        housekeeping.abort();
+        served?;
         self.db.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -75,6 +80,19 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
     middleware::apply(routes, production, timeout)
+}
+
+/// Periodic clean-up of expired data.
+async fn housekeeping(db: Db) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
+    loop {
+        every_hour.tick().await;
+        match idempotency::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
+            Err(err) => tracing::warn!(error = %err, "could not purge expired idempotency keys"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

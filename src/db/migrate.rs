@@ -13,6 +13,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0001_users_and_sessions.sql"),
     ),
     (2, "todos", include_str!("../../migrations/0002_todos.sql")),
+    (
+        3,
+        "idempotency keys",
+        include_str!("../../migrations/0003_idempotency_keys.sql"),
+    ),
 ];
 
 pub fn migrator() -> Migrator {

@@ -66,6 +66,13 @@ pub struct CreateTodo {
     pub completed: bool,
 }
 
+impl CreateTodo {
+    /// What makes two create requests the same, for `Idempotency-Key` replays.
+    pub fn fingerprint(&self) -> String {
+        serde_json::json!({"title": self.title.as_str(), "completed": self.completed}).to_string()
+    }
+}
+
 impl FromJsonFields for CreateTodo {
     fn from_fields(fields: &mut JsonFields) -> Option<Self> {
         let title = fields.required("title", TodoTitle::parse);

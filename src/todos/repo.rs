@@ -42,12 +42,14 @@ pub async fn list(
     let user = user_id.to_string();
     let (rows, total) = match status {
         StatusFilter::All => {
-            let rows = sqlx::query(select_todos!("WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
-                .bind(&user)
-                .bind(page.limit)
-                .bind(page.offset)
-                .fetch_all(&mut *conn)
-                .await?;
+            let rows = sqlx::query(select_todos!(
+                "WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+            ))
+            .bind(&user)
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&mut *conn)
+            .await?;
             let total = sqlx::query_scalar("SELECT COUNT(*) FROM todos WHERE user_id = $1")
                 .bind(&user)
                 .fetch_one(&mut *conn)
@@ -65,11 +67,13 @@ pub async fn list(
             .bind(page.offset)
             .fetch_all(&mut *conn)
             .await?;
-            let total = sqlx::query_scalar("SELECT COUNT(*) FROM todos WHERE user_id = $1 AND completed = $2")
-                .bind(&user)
-                .bind(completed)
-                .fetch_one(&mut *conn)
-                .await?;
+            let total = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM todos WHERE user_id = $1 AND completed = $2",
+            )
+            .bind(&user)
+            .bind(completed)
+            .fetch_one(&mut *conn)
+            .await?;
             (rows, total)
         }
     };

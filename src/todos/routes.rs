@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -15,6 +15,7 @@ use crate::http::etag::json_with_etag;
 use crate::http::json::ValidJson;
 use crate::http::query::{Page, Pagination};
 use crate::http::responses;
+use crate::idempotency::{self, Effect, IdempotencyKey, StoredResponse};
 use crate::state::AppState;
 use crate::todos::model::{CreateTodo, ListTodos, Todo, TodoFilter, TodoStats, UpdateTodo};
 use crate::todos::repo;
@@ -53,11 +54,14 @@ async fn list_todos(
     json_with_etag(&headers, &Page::new(items, total, query.page))
 }
 
-/// Add a todo.
+/// Add a todo. With an `Idempotency-Key`, a replay within 24 hours returns the first
+/// response (with `Idempotent-Replayed: true`) and creates nothing.
 #[utoipa::path(post, path = "/api/todos", tag = "todos", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "1 to 255 visible ASCII characters; makes retries safe")),
     request_body = crate::todos::model::CreateTodoSchema,
     responses(
-        (status = 201, description = "Created", body = Todo,
+        (status = 201, description = "Created (or the replayed first response)", body = Todo,
             headers(("Location" = String, description = "The new todo's address"))),
         (status = 400, response = responses::BadRequest),
         (status = 401, response = responses::Unauthorized),
@@ -69,17 +73,22 @@ async fn list_todos(
 async fn create_todo(
     State(state): State<AppState>,
     user: CurrentUser,
+    key: Option<IdempotencyKey>,
     ValidJson(request): ValidJson<CreateTodo>,
 ) -> Result<Response, ApiError> {
-    let todo = repo::insert(state.db.write(), user.id, &request.title, request.completed).await?;
-    let location = HeaderValue::from_str(&format!("/api/todos/{}", todo.id))
-        .expect("a UUID path is a valid header");
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(todo),
-    )
-        .into_response())
+    let fingerprint = format!("POST /api/todos {}", request.fingerprint());
+    let user_id = user.id;
+    let effect: Effect = Box::new(move |conn| {
+        Box::pin(async move {
+            let todo = repo::insert(conn, user_id, &request.title, request.completed).await?;
+            Ok(StoredResponse {
+                status: StatusCode::CREATED.as_u16(),
+                location: Some(format!("/api/todos/{}", todo.id)),
+                body: serde_json::to_string(&todo).map_err(anyhow::Error::from)?,
+            })
+        })
+    });
+    idempotency::run_once(&state.db, user.id, key, fingerprint, effect).await
 }
 
 /// How many todos the user has, in all and by status.

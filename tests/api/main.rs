@@ -6,6 +6,7 @@ mod conventions;
 mod docs;
 mod health;
 mod helpers;
+mod idempotency;
 mod process;
 mod todos;
 mod users;
