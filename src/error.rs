@@ -143,8 +143,8 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
+impl From<crate::db::DbError> for ApiError {
+    fn from(err: crate::db::DbError) -> Self {
         Self::Internal(anyhow::Error::new(err).context("database error"))
     }
 }
@@ -203,10 +203,10 @@ pub trait ConflictOnDuplicate<T> {
     fn conflict_on_duplicate(self, detail: &'static str) -> Result<T, ApiError>;
 }
 
-impl<T> ConflictOnDuplicate<T> for Result<T, sqlx::Error> {
+impl<T> ConflictOnDuplicate<T> for Result<T, crate::db::DbError> {
     fn conflict_on_duplicate(self, detail: &'static str) -> Result<T, ApiError> {
         self.map_err(|err| {
-            if crate::db::is_unique_violation(&err) {
+            if err.is_unique_violation() {
                 ApiError::Conflict(detail)
             } else {
                 err.into()

@@ -67,7 +67,7 @@ impl Application {
             .context("serving HTTP");
         housekeeping.abort();
         served?;
-        self.db.close().await;
+        self.db.close();
         tracing::info!("stopped");
         Ok(())
     }

@@ -1,8 +1,9 @@
 //! SQL for the `sessions` table: one row per signed-in device.
 
-use sqlx::{Any, Executor};
 use uuid::Uuid;
 
+use crate::db::{Conn, DbError};
+use crate::params;
 use crate::time::Timestamp;
 
 pub struct NewSession<'a> {
@@ -14,21 +15,19 @@ pub struct NewSession<'a> {
     pub expires_at: Timestamp,
 }
 
-pub async fn insert<'c>(
-    executor: impl Executor<'c, Database = Any>,
-    session: &NewSession<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn insert(conn: &mut Conn, session: &NewSession<'_>) -> Result<(), DbError> {
+    conn.execute(
         "INSERT INTO sessions (id, user_id, refresh_token_hash, user_agent, created_at, \
          last_used_at, expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
+        params![
+            session.id,
+            session.user_id,
+            session.refresh_token_hash,
+            session.user_agent,
+            session.created_at,
+            session.expires_at,
+        ],
     )
-    .bind(session.id.to_string())
-    .bind(session.user_id.to_string())
-    .bind(session.refresh_token_hash)
-    .bind(session.user_agent)
-    .bind(session.created_at.as_millis())
-    .bind(session.expires_at.as_millis())
-    .execute(executor)
     .await
     .map(drop)
 }

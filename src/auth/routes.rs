@@ -57,7 +57,7 @@ async fn register(
         created_at: now,
         updated_at: now,
     };
-    users_repo::insert(state.db.write(), &user)
+    users_repo::insert(&mut state.db.write().await?, &user)
         .await
         .conflict_on_duplicate("An account with this email address already exists.")?;
     tracing::info!(user_id = %user.id, "account registered");
@@ -82,7 +82,7 @@ async fn login(
     headers: HeaderMap,
     ValidJson(request): ValidJson<Login>,
 ) -> Result<Json<TokenPair>, ApiError> {
-    let user = users_repo::find_by_email(state.db.read(), &request.email).await?;
+    let user = users_repo::find_by_email(&mut state.db.read().await?, &request.email).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let password_ok = state
         .passwords
@@ -117,7 +117,7 @@ async fn login(
         created_at: now,
         expires_at: Timestamp::from_millis(now.as_millis() + SESSION_TTL.as_millis() as i64),
     };
-    repo::insert(state.db.write(), &session).await?;
+    repo::insert(&mut state.db.write().await?, &session).await?;
     let access_token = state.tokens.issue(user.id, session.id)?;
     tracing::info!(user_id = %user.id, session_id = %session.id, "signed in");
     Ok(Json(TokenPair {

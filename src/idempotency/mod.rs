@@ -13,12 +13,11 @@ use axum::extract::OptionalFromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sqlx::AnyConnection;
 use uuid::Uuid;
 
 pub use repo::StoredResponse;
 
-use crate::db::{Db, is_unique_violation};
+use crate::db::{Conn, Db, DbError};
 use crate::error::ApiError;
 use crate::time::Timestamp;
 
@@ -56,10 +55,11 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for IdempotencyKey {
     }
 }
 
-/// The effect of a create request, run inside the caller's transaction.
+/// The effect of a create request, run on the caller's connection (inside a transaction when
+/// a key is given).
 pub type Effect = Box<
     dyn for<'c> FnOnce(
-            &'c mut AnyConnection,
+            &'c mut Conn,
         ) -> Pin<
             Box<dyn Future<Output = Result<StoredResponse, ApiError>> + Send + 'c>,
         > + Send,
@@ -74,14 +74,15 @@ pub async fn run_once(
     fingerprint: String,
     effect: Effect,
 ) -> Result<Response, ApiError> {
+    let mut conn = db.write().await?;
     let Some(IdempotencyKey(key)) = key else {
-        let mut conn = db.write().acquire().await?;
         return Ok(into_response(effect(&mut conn).await?, false));
     };
     let cutoff =
         Timestamp::from_millis(Timestamp::now().as_millis() - RETENTION.as_millis() as i64);
-    let mut tx = db.write().begin().await?;
+    let mut tx = conn.begin().await?;
     if let Some(record) = repo::find(&mut tx, user_id, &key, cutoff).await? {
+        tx.commit().await?;
         return replay(record, &fingerprint);
     }
     repo::delete_expired(&mut tx, user_id, &key, cutoff).await?;
@@ -91,11 +92,10 @@ pub async fn run_once(
             tx.commit().await?;
             Ok(into_response(response, false))
         }
-        Err(err) if is_unique_violation(&err) => {
-            // A concurrent request with the same key committed first. Dropping `tx` rolls
-            // this attempt's effect back; answer as that request did.
-            drop(tx);
-            let mut conn = db.write().acquire().await?;
+        Err(err) if err.is_unique_violation() => {
+            // A concurrent request with the same key committed first (PostgreSQL; SQLite has
+            // one writer). Undo this attempt's effect and answer as that request did.
+            tx.rollback().await?;
             let record = repo::find(&mut conn, user_id, &key, cutoff)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("idempotency record vanished after a conflict"))?;
@@ -134,10 +134,10 @@ fn into_response(stored: StoredResponse, replayed: bool) -> Response {
 }
 
 /// Delete records past retention; run periodically.
-pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(db: &Db) -> Result<u64, DbError> {
     let cutoff =
         Timestamp::from_millis(Timestamp::now().as_millis() - RETENTION.as_millis() as i64);
-    repo::delete_older_than(db.write(), cutoff).await
+    repo::delete_older_than(&mut db.write().await?, cutoff).await
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! SQL for the `idempotency_keys` table.
 
-use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
 
+use crate::db::{Conn, DbError};
+use crate::params;
 use crate::time::Timestamp;
 
 /// A response kept for replay.
@@ -20,80 +21,73 @@ pub struct Record {
 
 /// The record for `key`, if one was stored at or after `not_before`.
 pub async fn find(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: Uuid,
     key: &str,
     not_before: Timestamp,
-) -> Result<Option<Record>, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<Option<Record>, DbError> {
+    conn.query_opt(
         "SELECT fingerprint, status, location, body FROM idempotency_keys \
          WHERE user_id = $1 AND idempotency_key = $2 AND created_at >= $3",
+        params![user_id, key, not_before],
+        |row| {
+            Ok(Record {
+                fingerprint: row.text(0)?,
+                response: StoredResponse {
+                    status: u16::try_from(row.int(1)?).unwrap_or(500),
+                    location: row.opt_text(2)?,
+                    body: row.text(3)?,
+                },
+            })
+        },
     )
-    .bind(user_id.to_string())
-    .bind(key)
-    .bind(not_before.as_millis())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| {
-        Ok(Record {
-            fingerprint: row.try_get("fingerprint")?,
-            response: StoredResponse {
-                status: u16::try_from(row.try_get::<i32, _>("status")?).unwrap_or(500),
-                location: row.try_get("location")?,
-                body: row.try_get("body")?,
-            },
-        })
-    })
-    .transpose()
+    .await
 }
 
 pub async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: Uuid,
     key: &str,
     fingerprint: &str,
     response: &StoredResponse,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), DbError> {
+    conn.execute(
         "INSERT INTO idempotency_keys (user_id, idempotency_key, fingerprint, status, location, \
          body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![
+            user_id,
+            key,
+            fingerprint,
+            i64::from(response.status),
+            response.location.as_deref(),
+            &response.body,
+            Timestamp::now(),
+        ],
     )
-    .bind(user_id.to_string())
-    .bind(key)
-    .bind(fingerprint)
-    .bind(i32::from(response.status))
-    .bind(response.location.as_deref())
-    .bind(&response.body)
-    .bind(Timestamp::now().as_millis())
-    .execute(conn)
     .await
     .map(drop)
 }
 
-/// Forget records stored before `cutoff`; returns how many.
-pub async fn delete_older_than<'c>(
-    executor: impl Executor<'c, Database = Any>,
-    cutoff: Timestamp,
-) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-        .bind(cutoff.as_millis())
-        .execute(executor)
-        .await?;
-    Ok(result.rows_affected())
+/// Forget every record stored before `cutoff`; returns how many.
+pub async fn delete_older_than(conn: &mut Conn, cutoff: Timestamp) -> Result<u64, DbError> {
+    conn.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < $1",
+        params![cutoff],
+    )
+    .await
 }
 
 /// Forget the user's expired record for `key`, so the key can be used afresh.
 pub async fn delete_expired(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: Uuid,
     key: &str,
     cutoff: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND idempotency_key = $2 AND created_at < $3")
-        .bind(user_id.to_string())
-        .bind(key)
-        .bind(cutoff.as_millis())
-        .execute(conn)
-        .await
-        .map(drop)
+) -> Result<(), DbError> {
+    conn.execute(
+        "DELETE FROM idempotency_keys WHERE user_id = $1 AND idempotency_key = $2 AND created_at < $3",
+        params![user_id, key, cutoff],
+    )
+    .await
+    .map(drop)
 }

@@ -1,12 +1,11 @@
 //! SQL for the `todos` table. Every query takes the owner's id: per-user isolation is
 //! enforced here, once, and another user's todo is indistinguishable from a missing one.
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
 
-use crate::db::{flag, uuid_column};
+use crate::db::{Conn, DbError, Row};
 use crate::http::query::Pagination;
+use crate::params;
 use crate::time::Timestamp;
 use crate::todos::model::{StatusFilter, Todo, TodoStats, TodoTitle};
 
@@ -16,17 +15,10 @@ macro_rules! todo_columns {
     };
 }
 
-/// `SELECT` of every todo column with the given `WHERE`/`ORDER` tail.
+/// `SELECT` of every todo column with the given `WHERE`/`ORDER` tail; [`from_row`] reads it.
 macro_rules! select_todos {
     ($tail:literal) => {
         concat!("SELECT ", todo_columns!(), " FROM todos ", $tail)
-    };
-}
-
-/// A statement followed by `RETURNING` every todo column.
-macro_rules! returning_todo {
-    ($statement:literal) => {
-        concat!($statement, " RETURNING ", todo_columns!())
     };
 }
 
@@ -34,93 +26,84 @@ macro_rules! returning_todo {
 /// many match in all. Both queries walk the `(user_id, [completed,] id)` indexes: the page
 /// reads only its own rows, the count reads index entries only.
 pub async fn list(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: Uuid,
     status: StatusFilter,
     page: Pagination,
-) -> Result<(Vec<Todo>, i64), sqlx::Error> {
-    let user = user_id.to_string();
-    let (rows, total) = match status {
+) -> Result<(Vec<Todo>, i64), DbError> {
+    let count = |row: &Row<'_>| row.int(0);
+    match status {
         StatusFilter::All => {
-            let rows = sqlx::query(select_todos!(
-                "WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
-            ))
-            .bind(&user)
-            .bind(page.limit)
-            .bind(page.offset)
-            .fetch_all(&mut *conn)
-            .await?;
-            let total = sqlx::query_scalar("SELECT COUNT(*) FROM todos WHERE user_id = $1")
-                .bind(&user)
-                .fetch_one(&mut *conn)
+            let todos = conn
+                .query_all(
+                    select_todos!("WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"),
+                    params![user_id, page.limit, page.offset],
+                    from_row,
+                )
                 .await?;
-            (rows, total)
+            let total = conn
+                .query_one(
+                    "SELECT COUNT(*) FROM todos WHERE user_id = $1",
+                    params![user_id],
+                    count,
+                )
+                .await?;
+            Ok((todos, total))
         }
         StatusFilter::Active | StatusFilter::Completed => {
-            let completed = flag::encode(status == StatusFilter::Completed);
-            let rows = sqlx::query(select_todos!(
-                "WHERE user_id = $1 AND completed = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
-            ))
-            .bind(&user)
-            .bind(completed)
-            .bind(page.limit)
-            .bind(page.offset)
-            .fetch_all(&mut *conn)
-            .await?;
-            let total = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM todos WHERE user_id = $1 AND completed = $2",
-            )
-            .bind(&user)
-            .bind(completed)
-            .fetch_one(&mut *conn)
-            .await?;
-            (rows, total)
+            let completed = status == StatusFilter::Completed;
+            let todos = conn
+                .query_all(
+                    select_todos!(
+                        "WHERE user_id = $1 AND completed = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
+                    ),
+                    params![user_id, completed, page.limit, page.offset],
+                    from_row,
+                )
+                .await?;
+            let total = conn
+                .query_one(
+                    "SELECT COUNT(*) FROM todos WHERE user_id = $1 AND completed = $2",
+                    params![user_id, completed],
+                    count,
+                )
+                .await?;
+            Ok((todos, total))
         }
-    };
-    let todos = rows.iter().map(from_row).collect::<Result<_, _>>()?;
-    Ok((todos, total))
+    }
 }
 
-pub async fn stats<'c>(
-    executor: impl Executor<'c, Database = Any>,
-    user_id: Uuid,
-) -> Result<TodoStats, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS total, COALESCE(SUM(completed), 0) AS completed \
-         FROM todos WHERE user_id = $1",
+pub async fn stats(conn: &mut Conn, user_id: Uuid) -> Result<TodoStats, DbError> {
+    conn.query_one(
+        "SELECT COUNT(*), COALESCE(SUM(completed), 0) FROM todos WHERE user_id = $1",
+        params![user_id],
+        |row| {
+            let (total, completed) = (row.int(0)?, row.int(1)?);
+            Ok(TodoStats {
+                total,
+                active: total - completed,
+                completed,
+            })
+        },
     )
-    .bind(user_id.to_string())
-    .fetch_one(executor)
-    .await?;
-    let total: i64 = row.try_get("total")?;
-    let completed: i64 = row.try_get("completed")?;
-    Ok(TodoStats {
-        total,
-        active: total - completed,
-        completed,
-    })
+    .await
 }
 
-pub async fn find<'c>(
-    executor: impl Executor<'c, Database = Any>,
-    user_id: Uuid,
-    id: Uuid,
-) -> Result<Option<Todo>, sqlx::Error> {
-    sqlx::query(select_todos!("WHERE id = $1 AND user_id = $2"))
-        .bind(id.to_string())
-        .bind(user_id.to_string())
-        .fetch_optional(executor)
-        .await?
-        .map(|row| from_row(&row))
-        .transpose()
+pub async fn find(conn: &mut Conn, user_id: Uuid, id: Uuid) -> Result<Option<Todo>, DbError> {
+    conn.query_opt(
+        select_todos!("WHERE id = $1 AND user_id = $2"),
+        params![id, user_id],
+        from_row,
+    )
+    .await
 }
 
-pub async fn insert<'c>(
-    executor: impl Executor<'c, Database = Any>,
+pub async fn insert(
+    conn: &mut Conn,
     user_id: Uuid,
     title: &TodoTitle,
     completed: bool,
-) -> Result<Todo, sqlx::Error> {
+) -> Result<Todo, DbError> {
     let now = Timestamp::now();
     let todo = Todo {
         id: Uuid::now_v7(),
@@ -129,63 +112,58 @@ pub async fn insert<'c>(
         created_at: now,
         updated_at: now,
     };
-    sqlx::query(
+    conn.execute(
         "INSERT INTO todos (id, user_id, title, completed, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5)",
+        params![todo.id, user_id, &todo.title, completed, now],
     )
-    .bind(todo.id.to_string())
-    .bind(user_id.to_string())
-    .bind(&todo.title)
-    .bind(flag::encode(todo.completed))
-    .bind(now.as_millis())
-    .execute(executor)
     .await?;
     Ok(todo)
 }
 
 /// Apply the given changes; `None` if the user has no such todo.
-pub async fn update<'c>(
-    executor: impl Executor<'c, Database = Any>,
+pub async fn update(
+    conn: &mut Conn,
     user_id: Uuid,
     id: Uuid,
     title: Option<&TodoTitle>,
     completed: Option<bool>,
-) -> Result<Option<Todo>, sqlx::Error> {
-    sqlx::query(returning_todo!(
-        "UPDATE todos SET title = COALESCE($3, title), completed = COALESCE($4, completed), \
-         updated_at = $5 WHERE id = $1 AND user_id = $2"
-    ))
-    .bind(id.to_string())
-    .bind(user_id.to_string())
-    .bind(title.map(TodoTitle::as_str))
-    .bind(completed.map(flag::encode))
-    .bind(Timestamp::now().as_millis())
-    .fetch_optional(executor)
-    .await?
-    .map(|row| from_row(&row))
-    .transpose()
+) -> Result<Option<Todo>, DbError> {
+    conn.query_opt(
+        concat!(
+            "UPDATE todos SET title = COALESCE($3, title), completed = COALESCE($4, completed), ",
+            "updated_at = $5 WHERE id = $1 AND user_id = $2 RETURNING ",
+            todo_columns!()
+        ),
+        params![
+            id,
+            user_id,
+            title.map(TodoTitle::as_str),
+            completed,
+            Timestamp::now()
+        ],
+        from_row,
+    )
+    .await
 }
 
 /// `false` if the user has no such todo.
-pub async fn delete<'c>(
-    executor: impl Executor<'c, Database = Any>,
-    user_id: Uuid,
-    id: Uuid,
-) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM todos WHERE id = $1 AND user_id = $2")
-        .bind(id.to_string())
-        .bind(user_id.to_string())
-        .execute(executor)
+pub async fn delete(conn: &mut Conn, user_id: Uuid, id: Uuid) -> Result<bool, DbError> {
+    let deleted = conn
+        .execute(
+            "DELETE FROM todos WHERE id = $1 AND user_id = $2",
+            params![id, user_id],
+        )
         .await?;
-    Ok(result.rows_affected() > 0)
+    Ok(deleted > 0)
 }
 
-fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
+fn from_row(row: &Row<'_>) -> Result<Todo, DbError> {
     Ok(Todo {
-        id: uuid_column(row, "id")?,
-        title: row.try_get("title")?,
-        completed: flag::decode(row.try_get("completed")?),
-        created_at: Timestamp::from_millis(row.try_get("created_at")?),
-        updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+        id: row.uuid(0)?,
+        title: row.text(1)?,
+        completed: row.flag(2)?,
+        created_at: row.timestamp(3)?,
+        updated_at: row.timestamp(4)?,
     })
 }

@@ -49,7 +49,7 @@ async fn list_todos(
     query: ListTodos,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut conn = state.db.read().acquire().await?;
+    let mut conn = state.db.read().await?;
     let (items, total) = repo::list(&mut conn, user.id, query.status, query.page).await?;
     json_with_etag(&headers, &Page::new(items, total, query.page))
 }
@@ -105,7 +105,7 @@ async fn todo_stats(
     user: CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let stats = repo::stats(state.db.read(), user.id).await?;
+    let stats = repo::stats(&mut state.db.read().await?, user.id).await?;
     json_with_etag(&headers, &stats)
 }
 
@@ -126,7 +126,7 @@ async fn get_todo(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let todo = repo::find(state.db.read(), user.id, parse_id(&id)?)
+    let todo = repo::find(&mut state.db.read().await?, user.id, parse_id(&id)?)
         .await?
         .ok_or(ApiError::NotFound)?;
     json_with_etag(&headers, &todo)
@@ -176,7 +176,7 @@ async fn update_todo(
 ) -> Result<Json<Todo>, ApiError> {
     let id = parse_id(&id)?;
     let todo = repo::update(
-        state.db.write(),
+        &mut state.db.write().await?,
         user.id,
         id,
         request.title.as_ref(),
@@ -201,7 +201,7 @@ async fn delete_todo(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let deleted = repo::delete(state.db.write(), user.id, parse_id(&id)?).await?;
+    let deleted = repo::delete(&mut state.db.write().await?, user.id, parse_id(&id)?).await?;
     if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -33,12 +33,11 @@ async fn get_me(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     // The account may have been deleted since the token was issued.
-    let account =
-        repo::find_by_id(state.db.read(), user.id)
-            .await?
-            .ok_or(ApiError::Unauthorized {
-                detail: "The account for this access token no longer exists.",
-                token_presented: true,
-            })?;
+    let account = repo::find_by_id(&mut state.db.read().await?, user.id)
+        .await?
+        .ok_or(ApiError::Unauthorized {
+            detail: "The account for this access token no longer exists.",
+            token_presented: true,
+        })?;
     json_with_etag(&headers, &UserResponse::from(account))
 }

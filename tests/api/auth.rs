@@ -130,11 +130,11 @@ async fn login_failures_do_not_reveal_whether_the_account_exists() {
 async fn login_of_a_deactivated_account_is_403() {
     let app = TestApp::spawn().await;
     app.register("ada@example.com", PASSWORD).await;
-    sqlx::query("UPDATE users SET is_active = 0 WHERE email = $1")
-        .bind("ada@example.com")
-        .execute(app.db.write())
-        .await
-        .unwrap();
+    app.sql(
+        "UPDATE users SET is_active = 0 WHERE email = $1",
+        neoforge::params!["ada@example.com"],
+    )
+    .await;
     problem(
         app.login("ada@example.com", PASSWORD).await,
         StatusCode::FORBIDDEN,

@@ -24,7 +24,7 @@ async fn ready_reports_each_check() {
 #[tokio::test]
 async fn ready_is_503_naming_the_failing_check_when_the_database_is_gone() {
     let app = TestApp::spawn().await;
-    app.db.close().await;
+    app.db.close();
     let problem = problem(
         app.get("/ready", None).await,
         StatusCode::SERVICE_UNAVAILABLE,

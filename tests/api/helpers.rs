@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use neoforge::cli::ConfigArgs;
 use neoforge::config::{Environment, Settings};
-use neoforge::db::Db;
+use neoforge::db::{Db, Param};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use sqlx::{AnyConnection, Connection, Executor};
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -71,6 +70,12 @@ impl TestApp {
             settings,
             _database: database,
         }
+    }
+
+    /// Arrange data directly in the database (what no endpoint can do yet).
+    pub async fn sql(&self, sql: &'static str, params: &[Param<'_>]) -> u64 {
+        let mut conn = self.db.write().await.unwrap();
+        conn.execute(sql, params).await.unwrap()
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -208,16 +213,10 @@ impl TestDatabase {
                 postgres: None,
             };
         };
-        sqlx::any::install_default_drivers();
         let name = format!("neoforge_test_{}", Uuid::new_v4().simple());
-        let mut admin = AnyConnection::connect(&server)
+        admin_command(&server, format!(r#"CREATE DATABASE "{name}""#))
             .await
-            .expect("connecting to the test PostgreSQL server");
-        admin
-            .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
+            .expect("creating a test database");
         let url = with_database(&server, &name);
         Self {
             data_dir,
@@ -239,21 +238,26 @@ impl Drop for TestDatabase {
                 .enable_all()
                 .build()
                 .unwrap()
-                .block_on(async {
-                    let mut admin = AnyConnection::connect(&server).await?;
-                    admin
-                        .execute(sqlx::AssertSqlSafe(format!(
-                            r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
-                        )))
-                        .await?;
-                    admin.close().await
-                })
+                .block_on(admin_command(
+                    &server,
+                    format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
+                ))
         })
         .join();
         if !matches!(dropped, Ok(Ok(()))) {
             eprintln!("warning: could not drop a test database");
         }
     }
+}
+
+/// Run one statement on the test server's maintenance connection.
+async fn admin_command(server: &str, sql: String) -> Result<(), tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    let result = client.batch_execute(&sql).await;
+    drop(client);
+    let _ = driver.await;
+    result
 }
 
 /// `postgres://user@host:port/any` with the database part replaced by `name`.

@@ -88,11 +88,11 @@ async fn keys_are_forgotten_after_24_hours() {
     let user = app.signed_in_user().await;
     create_with_key(&app, &user, "old", &json!({"title": "first"})).await;
     let a_day_ago = neoforge::time::Timestamp::now().as_millis() - 24 * 60 * 60 * 1000 - 1;
-    sqlx::query("UPDATE idempotency_keys SET created_at = $1")
-        .bind(a_day_ago)
-        .execute(app.db.write())
-        .await
-        .unwrap();
+    app.sql(
+        "UPDATE idempotency_keys SET created_at = $1",
+        neoforge::params![a_day_ago],
+    )
+    .await;
     let reused = create_with_key(&app, &user, "old", &json!({"title": "second"})).await;
     assert_eq!(reused.status(), StatusCode::CREATED);
     assert_eq!(body(reused).await["title"], "second");

@@ -47,11 +47,11 @@ async fn me_without_a_token_is_401_with_a_bearer_challenge() {
 async fn me_of_a_deleted_account_is_401() {
     let app = TestApp::spawn().await;
     let user = app.signed_in_user().await;
-    sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(user.id.to_string())
-        .execute(app.db.write())
-        .await
-        .unwrap();
+    app.sql(
+        "DELETE FROM users WHERE id = $1",
+        neoforge::params![user.id],
+    )
+    .await;
     problem(
         app.get("/api/users/me", Some(&user.token)).await,
         StatusCode::UNAUTHORIZED,
