@@ -3,6 +3,11 @@
 use clap::Parser;
 use neoforge::cli::{Cli, Command};
 
+/// Faster than the system allocator for the many small, short-lived allocations of request
+/// handling, and it returns memory to the OS more readily.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // A missing `.env` is normal; a real environment variable or flag always wins over it.

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use deadpool::managed::{self, Metrics, RecycleResult};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::db::{ACQUIRE_TIMEOUT, DbError};
@@ -36,6 +37,9 @@ impl managed::Manager for Manager {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(&self.path, flags)?;
         conn.execute_batch(PRAGMAS)?;
+        // Plans must not depend on bound values: otherwise every new LIMIT, OFFSET or 0/1
+        // flag re-parses and re-plans the statement, defeating the statement cache.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         if self.read_only {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }

@@ -23,54 +23,66 @@ macro_rules! select_todos {
 }
 
 /// One page of the user's todos, newest first (UUIDv7 ids sort by creation time), and how
-/// many match in all. Both queries walk the `(user_id, [completed,] id)` indexes: the page
-/// reads only its own rows, the count reads index entries only.
+/// many match in all. One statement: the page walks the `(user_id, [completed,] id)` index
+/// and reads only its own rows; the count, an uncorrelated subquery evaluated once, reads
+/// index entries only. A page past the end has no row to carry the count, so it is asked for
+/// separately.
 pub async fn list(
     conn: &mut Conn,
     user_id: Uuid,
     status: StatusFilter,
     page: Pagination,
 ) -> Result<(Vec<Todo>, i64), DbError> {
-    let count = |row: &Row<'_>| row.int(0);
-    match status {
+    let with_total = |row: &Row<'_>| Ok((from_row(row)?, row.int(5)?));
+    let rows = match status {
         StatusFilter::All => {
-            let todos = conn
-                .query_all(
-                    select_todos!("WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"),
-                    params![user_id, page.limit, page.offset],
-                    from_row,
-                )
-                .await?;
-            let total = conn
-                .query_one(
-                    "SELECT COUNT(*) FROM todos WHERE user_id = $1",
-                    params![user_id],
-                    count,
-                )
-                .await?;
-            Ok((todos, total))
+            conn.query_all(
+                concat!(
+                    "SELECT ",
+                    todo_columns!(),
+                    ", (SELECT COUNT(*) FROM todos WHERE user_id = $1) FROM todos ",
+                    "WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+                ),
+                params![user_id, page.limit, page.offset],
+                with_total,
+            )
+            .await?
         }
         StatusFilter::Active | StatusFilter::Completed => {
-            let completed = status == StatusFilter::Completed;
-            let todos = conn
-                .query_all(
-                    select_todos!(
-                        "WHERE user_id = $1 AND completed = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
-                    ),
-                    params![user_id, completed, page.limit, page.offset],
-                    from_row,
-                )
-                .await?;
-            let total = conn
-                .query_one(
-                    "SELECT COUNT(*) FROM todos WHERE user_id = $1 AND completed = $2",
-                    params![user_id, completed],
-                    count,
-                )
-                .await?;
-            Ok((todos, total))
+            conn.query_all(
+                concat!(
+                    "SELECT ",
+                    todo_columns!(),
+                    ", (SELECT COUNT(*) FROM todos WHERE user_id = $1 AND completed = $2) ",
+                    "FROM todos WHERE user_id = $1 AND completed = $2 ",
+                    "ORDER BY id DESC LIMIT $3 OFFSET $4"
+                ),
+                params![
+                    user_id,
+                    status == StatusFilter::Completed,
+                    page.limit,
+                    page.offset
+                ],
+                with_total,
+            )
+            .await?
         }
-    }
+    };
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None if page.offset == 0 => 0,
+        None => count(conn, user_id, status).await?,
+    };
+    Ok((rows.into_iter().map(|(todo, _)| todo).collect(), total))
+}
+
+async fn count(conn: &mut Conn, user_id: Uuid, status: StatusFilter) -> Result<i64, DbError> {
+    let stats = stats(conn, user_id).await?;
+    Ok(match status {
+        StatusFilter::All => stats.total,
+        StatusFilter::Active => stats.active,
+        StatusFilter::Completed => stats.completed,
+    })
 }
 
 pub async fn stats(conn: &mut Conn, user_id: Uuid) -> Result<TodoStats, DbError> {
