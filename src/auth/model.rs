@@ -2,7 +2,7 @@
 //! constructors are the only way in: an invalid email or password cannot exist past here.
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -75,7 +75,8 @@ pub fn display_name(value: Value) -> Result<Option<String>, String> {
 }
 
 /// `POST /api/auth/register`.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = RegisterRequest, example = json!({"email": "ada@example.com", "password": "correct horse battery", "name": "Ada"}))]
 pub struct RegisterRequestSchema {
     /// Trimmed and lower-cased before use.
@@ -113,7 +114,8 @@ impl FromJsonFields for Register {
 }
 
 /// `POST /api/auth/login`.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = LoginRequest, example = json!({"email": "ada@example.com", "password": "correct horse battery"}))]
 pub struct LoginRequestSchema {
     #[schema(format = "email")]

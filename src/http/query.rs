@@ -1,5 +1,6 @@
-//! Query strings: known parameters parsed with every error reported at once (`422`);
-//! unknown parameters are ignored, as is usual for query strings.
+//! Query strings: known parameters parsed with every error reported at once (`422`). Unknown
+//! parameters are errors too, as unknown JSON fields are: a misspelt filter must not
+//! silently return everything.
 
 use axum::extract::{FromRequestParts, RawQuery};
 use axum::http::request::Parts;
@@ -14,6 +15,7 @@ pub const MAX_LIMIT: i64 = 100;
 /// The parameters of a query string, and the errors found so far.
 pub struct QueryFields {
     pairs: Vec<(String, String)>,
+    known: Vec<&'static str>,
     errors: Vec<FieldError>,
 }
 
@@ -23,6 +25,7 @@ impl QueryFields {
             .map_err(|_| ApiError::invalid_field("query", "is not a valid query string"))?;
         Ok(Self {
             pairs,
+            known: Vec::new(),
             errors: Vec::new(),
         })
     }
@@ -33,6 +36,7 @@ impl QueryFields {
         name: &'static str,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<Option<T>> {
+        self.known.push(name);
         let Some((_, raw)) = self.pairs.iter().rev().find(|(key, _)| key == name) else {
             return Some(None);
         };
@@ -45,7 +49,18 @@ impl QueryFields {
         }
     }
 
-    pub fn finish<T>(self, parsed: Option<T>) -> Result<T, ApiError> {
+    pub fn finish<T>(mut self, parsed: Option<T>) -> Result<T, ApiError> {
+        let mut unknown: Vec<&str> = self
+            .pairs
+            .iter()
+            .map(|(key, _)| key.as_str())
+            .filter(|key| !self.known.contains(key))
+            .collect();
+        unknown.dedup();
+        for key in unknown {
+            self.errors
+                .push(FieldError::new(key, "is not a known parameter"));
+        }
         match parsed {
             Some(value) if self.errors.is_empty() => Ok(value),
             _ => Err(ApiError::Validation(self.errors)),
@@ -74,10 +89,10 @@ pub fn integer_in(min: i64, max: i64) -> impl FnOnce(&str) -> Result<i64, String
 #[into_params(parameter_in = Query)]
 pub struct Pagination {
     /// How many items to return.
-    #[param(minimum = 1, maximum = 100, default = 20)]
+    #[param(required = false, minimum = 1, maximum = 100, default = 20)]
     pub limit: i64,
     /// How many items to skip.
-    #[param(minimum = 0, default = 0)]
+    #[param(required = false, minimum = 0, default = 0)]
     pub offset: i64,
 }
 
@@ -161,5 +176,6 @@ mod tests {
         );
         assert_eq!(pagination("limit=101"), Err(vec!["limit".into()]));
         assert_eq!(pagination("limit=abc"), Err(vec!["limit".into()]));
+        assert_eq!(pagination("limit=5&limt=6"), Err(vec!["limt".into()]));
     }
 }

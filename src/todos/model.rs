@@ -51,14 +51,16 @@ pub struct Todo {
 }
 
 /// `POST /api/todos`.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = CreateTodo, example = json!({"title": "Buy milk"}))]
 pub struct CreateTodoSchema {
-    /// Trimmed; 1 to 500 characters.
-    #[schema(min_length = 1, max_length = 500)]
+    /// Trimmed; 1 to 500 characters, not all whitespace.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub title: String,
     /// Defaults to `false`.
-    pub completed: Option<bool>,
+    #[schema(required = false)]
+    pub completed: bool,
 }
 
 pub struct CreateTodo {
@@ -85,12 +87,15 @@ impl FromJsonFields for CreateTodo {
 }
 
 /// `PUT` and `PATCH /api/todos/{id}`: at least one field.
-#[derive(ToSchema)]
-#[schema(as = UpdateTodo, example = json!({"completed": true}))]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = UpdateTodo, min_properties = 1, example = json!({"completed": true}))]
 pub struct UpdateTodoSchema {
-    #[schema(min_length = 1, max_length = 500)]
-    pub title: Option<String>,
-    pub completed: Option<bool>,
+    /// Trimmed; 1 to 500 characters, not all whitespace.
+    #[schema(required = false, min_length = 1, max_length = 500, pattern = "\\S")]
+    pub title: String,
+    #[schema(required = false)]
+    pub completed: bool,
 }
 
 pub struct UpdateTodo {

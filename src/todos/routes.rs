@@ -57,8 +57,8 @@ async fn list_todos(
 /// Add a todo. With an `Idempotency-Key`, a replay within 24 hours returns the first
 /// response (with `Idempotent-Replayed: true`) and creates nothing.
 #[utoipa::path(post, path = "/api/todos", tag = "todos", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "1 to 255 visible ASCII characters; makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255,
+        pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters; makes retries safe")),
     request_body = crate::todos::model::CreateTodoSchema,
     responses(
         (status = 201, description = "Created (or the replayed first response)", body = Todo,
