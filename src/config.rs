@@ -91,7 +91,8 @@ impl Settings {
 }
 
 /// Development keeps a generated secret in the data dir so tokens survive restarts and no
-/// secret is ever hard-coded.
+/// secret is ever hard-coded. It is written to a private temporary file and linked into
+/// place, so a process starting at the same moment reads either nothing or the whole secret.
 fn load_or_create_dev_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
     let path = data_dir.join(DEV_SECRET_FILE);
     if let Ok(existing) = fs::read_to_string(&path) {
@@ -101,13 +102,24 @@ fn load_or_create_dev_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
         .with_context(|| format!("creating data dir {}", data_dir.display()))?;
     let secret =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>());
+    let staging = data_dir.join(format!("{DEV_SECRET_FILE}.{}.tmp", std::process::id()));
     let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
-        .open(&path)
-        .with_context(|| format!("creating {}", path.display()))?;
+        .open(&staging)
+        .with_context(|| format!("creating {}", staging.display()))?;
     file.write_all(secret.as_bytes())?;
-    Ok(secret.into())
+    file.sync_all()?;
+    let linked = fs::hard_link(&staging, &path);
+    let _ = fs::remove_file(&staging);
+    match linked {
+        Ok(()) => Ok(secret.into()),
+        // Another process got there first: use its secret.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(fs::read_to_string(&path)?.trim().to_owned().into())
+        }
+        Err(err) => Err(err).with_context(|| format!("creating {}", path.display())),
+    }
 }

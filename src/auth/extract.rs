@@ -28,21 +28,16 @@ impl FromRequestParts<AppState> for CurrentUser {
                 token_presented: false,
             });
         };
-        let invalid = ApiError::Unauthorized {
-            detail: "The access token is invalid or has expired.",
-            token_presented: true,
-        };
-        let token = value
+        let claims = value
             .to_str()
             .ok()
             .and_then(|value| value.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or(invalid)?;
-        let claims = state.tokens.verify(token).ok_or(ApiError::Unauthorized {
-            detail: "The access token is invalid or has expired.",
-            token_presented: true,
-        })?;
+            .and_then(|(_, token)| state.tokens.verify(token.trim()))
+            .ok_or(ApiError::Unauthorized {
+                detail: "The access token is invalid or has expired.",
+                token_presented: true,
+            })?;
         Ok(Self {
             id: claims.sub,
             session_id: claims.sid,
