@@ -90,6 +90,13 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        with_token(self.request(Method::DELETE, path), token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn send_json(
         &self,
         method: Method,

@@ -271,24 +271,14 @@ async fn delete_removes_the_todo() {
     let user = app.signed_in_user().await;
     let todo = app.todo(&user, "temporary").await;
     let path = format!("/api/todos/{}", todo["id"].as_str().unwrap());
-    let deleted = app
-        .request(Method::DELETE, &path)
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete(&path, Some(&user.token)).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     problem(
         app.get(&path, Some(&user.token)).await,
         StatusCode::NOT_FOUND,
     )
     .await;
-    let again = app
-        .request(Method::DELETE, &path)
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap();
+    let again = app.delete(&path, Some(&user.token)).await;
     problem(again, StatusCode::NOT_FOUND).await;
 }
 
@@ -343,12 +333,7 @@ async fn unknown_and_non_uuid_ids_are_404() {
             )
             .await;
         problem(put, StatusCode::NOT_FOUND).await;
-        let delete = app
-            .request(Method::DELETE, &path)
-            .bearer_auth(&user.token)
-            .send()
-            .await
-            .unwrap();
+        let delete = app.delete(&path, Some(&user.token)).await;
         problem(delete, StatusCode::NOT_FOUND).await;
     }
 }
@@ -391,12 +376,7 @@ async fn users_see_and_touch_only_their_own_todos() {
         )
         .await;
     problem(put, StatusCode::NOT_FOUND).await;
-    let delete = app
-        .request(Method::DELETE, &path)
-        .bearer_auth(&mallory.token)
-        .send()
-        .await
-        .unwrap();
+    let delete = app.delete(&path, Some(&mallory.token)).await;
     problem(delete, StatusCode::NOT_FOUND).await;
 
     assert_eq!(list(&app, &mallory, "").await["total"], 0);
