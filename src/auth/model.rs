@@ -166,7 +166,26 @@ pub struct TokenPair {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn email_normalisation_is_idempotent(raw in "\\PC{0,40}") {
+            if let Ok(email) = Email::parse(&raw) {
+                prop_assert_eq!(Email::parse(email.as_str()).unwrap(), email.clone());
+                prop_assert_eq!(email.as_str(), email.as_str().trim().to_lowercase());
+            }
+        }
+
+        #[test]
+        fn plausible_addresses_are_accepted(local in "[a-z0-9._+-]{1,20}", domain in "[a-z0-9-]{1,20}\\.[a-z]{2,6}") {
+            let raw = format!(" {}@{} ", local.to_uppercase(), domain);
+            let email = Email::parse(&raw).unwrap();
+            prop_assert_eq!(email.as_str(), format!("{local}@{domain}"));
+        }
+    }
 
     #[test]
     fn emails_are_normalised_and_checked() {

@@ -180,3 +180,31 @@ pub struct TodoStats {
     pub active: i64,
     pub completed: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::TodoTitle;
+
+    proptest! {
+        #[test]
+        fn titles_are_trimmed_and_bounded(raw in "\\PC{0,520}") {
+            let trimmed = raw.trim();
+            match TodoTitle::parse(Value::from(raw.clone())) {
+                Ok(title) => {
+                    prop_assert_eq!(title.as_str(), trimmed);
+                    prop_assert!((1..=500).contains(&trimmed.chars().count()));
+                }
+                Err(_) => prop_assert!(!(1..=500).contains(&trimmed.chars().count())),
+            }
+        }
+
+        #[test]
+        fn non_strings_are_never_titles(number in any::<i64>(), flag in any::<bool>()) {
+            prop_assert!(TodoTitle::parse(Value::from(number)).is_err());
+            prop_assert!(TodoTitle::parse(Value::from(flag)).is_err());
+        }
+    }
+}

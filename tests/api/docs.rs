@@ -65,6 +65,14 @@ async fn openapi_describes_every_route_with_errors_and_bearer_auth() {
     assert!(problem["properties"]["errors"].is_object(), "{problem}");
 }
 
+/// Any change to the published contract shows up here and must be accepted on purpose
+/// (`INSTA_UPDATE=always cargo test`, then review the snapshot's diff).
+#[test]
+fn openapi_document_is_unchanged() {
+    let document: Value = serde_json::from_str(&neoforge::http::openapi::document_json()).unwrap();
+    insta::assert_json_snapshot!("openapi", document);
+}
+
 #[tokio::test]
 async fn interactive_docs_are_served_from_the_binary() {
     let app = TestApp::spawn().await;
