@@ -71,6 +71,10 @@ pub struct ConfigArgs {
     /// `postgres://...` for PostgreSQL; unset means SQLite in the data dir.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Comma-separated origins (`https://app.example.com`) whose pages may call the API from a
+    /// browser; empty means same-origin only.
+    #[arg(long, global = true, env = "NEOFORGE_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
     /// Log filter, e.g. `info` or `neoforge=debug,tower_http=info`.
     #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,

@@ -32,6 +32,8 @@ pub struct Settings {
     pub secret: SecretString,
     pub database: DatabaseSettings,
     pub log_filter: String,
+    /// Origins allowed to call the API from a browser (CORS); empty: same-origin only.
+    pub cors_origins: Vec<String>,
     /// Access-token lifetime.
     pub access_token_ttl: Duration,
     /// Longest a request may take before it is answered `503`.
@@ -72,6 +74,7 @@ impl Settings {
         if secret.expose_secret().len() < MIN_SECRET_LEN {
             bail!("NEOFORGE_SECRET must be at least {MIN_SECRET_LEN} characters long");
         }
+        let cors_origins = parse_origins(&args.cors_origins)?;
         Ok(Self {
             addr: args.addr,
             data_dir: args.data_dir,
@@ -80,6 +83,7 @@ impl Settings {
             secret,
             database,
             log_filter: args.log_filter,
+            cors_origins,
             access_token_ttl: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
         })
@@ -88,6 +92,25 @@ impl Settings {
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
     }
+}
+
+/// `scheme://host[:port]` origins, exactly as browsers send them in `Origin`.
+fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let (scheme, host) = origin.split_once("://").unwrap_or_default();
+            let valid = matches!(scheme, "http" | "https")
+                && !host.is_empty()
+                && !host.contains(['/', '?', '#', ' ', '*']);
+            if valid {
+                Ok(origin.to_owned())
+            } else {
+                bail!("NEOFORGE_CORS_ORIGINS: {origin:?} is not an origin like https://app.example.com")
+            }
+        })
+        .collect()
 }
 
 /// Development keeps a generated secret in the data dir so tokens survive restarts and no
@@ -121,5 +144,29 @@ fn load_or_create_dev_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
             Ok(fs::read_to_string(&path)?.trim().to_owned().into())
         }
         Err(err) => Err(err).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_origins;
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        assert_eq!(parse_origins("").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            parse_origins(" https://app.example.com, http://localhost:5173 ").unwrap(),
+            ["https://app.example.com", "http://localhost:5173"]
+        );
+        for bad in [
+            "*",
+            "app.example.com",
+            "https://",
+            "https://a.com/path",
+            "ftp://a.com",
+            "https://*.a.com",
+        ] {
+            assert!(parse_origins(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -74,12 +74,11 @@ impl Application {
 }
 
 pub fn router(state: AppState) -> Router {
-    let production = state.settings.is_production();
-    let timeout = state.settings.request_timeout;
+    let settings = Arc::clone(&state.settings);
     let routes = openapi::router_with_docs()
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
-    middleware::apply(routes, production, timeout)
+    middleware::apply(routes, &settings)
 }
 
 /// Periodic clean-up of expired data.

@@ -1,5 +1,6 @@
 //! The layers every response passes through, outermost first: request id, tracing,
-//! security headers, compression, problem details for bare errors, panic catching, timeout.
+//! security headers, CORS, compression, problem details for bare errors, panic catching,
+//! timeout.
 
 use std::time::Duration;
 
@@ -10,10 +11,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+use crate::config::Settings;
 use crate::error::{PROBLEM_JSON, Problem};
 use crate::http::request_id;
 
@@ -28,18 +31,20 @@ const PERMISSIONS_POLICY: &str =
 const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
 
 /// Wrap the application's routes in the standard stack.
-pub fn apply(router: Router, production: bool, request_timeout: Duration) -> Router {
+pub fn apply(router: Router, settings: &Settings) -> Router {
+    let production = settings.is_production();
     router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
+            settings.request_timeout,
         ))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
         }))
         .layer(middleware::from_fn(problem_details_for_bare_errors))
         .layer(CompressionLayer::new())
+        .layer(cors(&settings.cors_origins))
         .layer(middleware::map_response(move |response| {
             security_headers(response, production)
         }))
@@ -56,6 +61,41 @@ pub fn apply(router: Router, production: bool, request_timeout: Duration) -> Rou
                 }),
         )
         .layer(middleware::from_fn(request_id::assign))
+}
+
+/// Cross-origin browser access for the configured origins only. Credentials (cookies) are not
+/// allowed across origins: API clients elsewhere authenticate with bearer tokens.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    if origins.is_empty() {
+        return CorsLayer::new();
+    }
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static(crate::idempotency::HEADER),
+            HeaderName::from_static(request_id::HEADER),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            HeaderName::from_static(request_id::HEADER),
+        ])
+        .max_age(Duration::from_secs(60 * 60))
 }
 
 fn make_span(request: &Request) -> Span {

@@ -217,3 +217,74 @@ async fn list_bodies_follow_the_pagination_shape() {
         json!({"items": [], "total": 0, "limit": 20, "offset": 0})
     );
 }
+
+#[tokio::test]
+async fn cors_answers_only_configured_origins() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.cors_origins = vec!["https://app.example.com".into()];
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        app.request(Method::OPTIONS, "/api/todos")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.unwrap();
+    assert!(allowed.status().is_success());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let allowed_headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(
+        allowed_headers.contains("idempotency-key"),
+        "{allowed_headers}"
+    );
+
+    let foreign = preflight("https://evil.example.com").await.unwrap();
+    assert!(
+        !foreign
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+
+    let simple = app
+        .request(Method::GET, "/health")
+        .header("origin", "https://app.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        simple.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(
+        simple.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("etag")
+    );
+}
+
+#[tokio::test]
+async fn without_configured_origins_there_is_no_cross_origin_access() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::GET, "/health")
+        .header("origin", "https://app.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}

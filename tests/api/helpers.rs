@@ -49,6 +49,7 @@ impl TestApp {
             secret: Some(Uuid::new_v4().simple().to_string().repeat(2).into()),
             database_url: database.url.clone(),
             log_filter: "warn".into(),
+            cors_origins: String::new(),
         })
         .expect("test settings are valid");
         customise(&mut settings);
