@@ -9,6 +9,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use tower::util::option_layer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -44,7 +45,7 @@ pub fn apply(router: Router, settings: &Settings) -> Router {
         }))
         .layer(middleware::from_fn(problem_details_for_bare_errors))
         .layer(CompressionLayer::new())
-        .layer(cors(&settings.cors_origins))
+        .layer(option_layer(cors(&settings.cors_origins)))
         .layer(middleware::map_response(move |response| {
             security_headers(response, production)
         }))
@@ -65,15 +66,15 @@ pub fn apply(router: Router, settings: &Settings) -> Router {
 
 /// Cross-origin browser access for the configured origins only. Credentials (cookies) are not
 /// allowed across origins: API clients elsewhere authenticate with bearer tokens.
-fn cors(origins: &[String]) -> CorsLayer {
+fn cors(origins: &[String]) -> Option<CorsLayer> {
     let origins: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|origin| HeaderValue::from_str(origin).ok())
         .collect();
     if origins.is_empty() {
-        return CorsLayer::new();
+        return None;
     }
-    CorsLayer::new()
+    let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([
             Method::GET,
@@ -95,7 +96,8 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::RETRY_AFTER,
             HeaderName::from_static(request_id::HEADER),
         ])
-        .max_age(Duration::from_secs(60 * 60))
+        .max_age(Duration::from_secs(60 * 60));
+    Some(layer)
 }
 
 fn make_span(request: &Request) -> Span {
