@@ -1,12 +1,15 @@
 //! Request and response types of the auth routes, and the domain newtypes whose
 //! constructors are the only way in: an invalid email or password cannot exist past here.
 
+use axum::http::{HeaderMap, header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::error::ApiError;
 use crate::http::json::{FromJsonFields, JsonFields, string};
+use crate::http::query::QueryFields;
 
 const MAX_EMAIL_LEN: usize = 254;
 const MIN_PASSWORD_CHARS: usize = 10;
@@ -148,6 +151,74 @@ impl FromJsonFields for Login {
             password: password?,
         })
     }
+}
+
+impl Login {
+    /// The OAuth2 password grant form (`grant_type=password&username=...&password=...`, as the
+    /// interactive docs send it). `scope` and client credentials mean nothing here and are
+    /// ignored; any other field is an error, as in JSON bodies.
+    pub fn from_password_form(headers: &HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
+        let is_form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|essence| {
+                essence
+                    .trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !is_form {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let body =
+            std::str::from_utf8(body).map_err(|_| ApiError::MalformedBody("not UTF-8".into()))?;
+        let mut fields = QueryFields::parse(Some(body))?;
+        let grant_type = fields.optional("grant_type", |raw| {
+            if raw == "password" {
+                Ok(())
+            } else {
+                Err("must be password".to_owned())
+            }
+        });
+        for ignored in ["scope", "client_id", "client_secret"] {
+            fields.optional(ignored, |_| Ok(()));
+        }
+        let email = fields.required("username", |raw| Ok(raw.trim().to_lowercase()));
+        let password = fields.required("password", |raw| {
+            if raw.len() > MAX_LOGIN_PASSWORD_BYTES {
+                return Err(format!("must be at most {MAX_LOGIN_PASSWORD_BYTES} bytes"));
+            }
+            Ok(SecretString::from(raw.to_owned()))
+        });
+        let login = grant_type
+            .and(email)
+            .zip(password)
+            .map(|(email, password)| Self { email, password });
+        fields.finish(login)
+    }
+}
+
+/// `POST /api/auth/token`: the OAuth2 password grant form.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = TokenForm)]
+pub struct TokenFormSchema {
+    /// `password`, if sent.
+    #[schema(required = false, pattern = "^password$")]
+    pub grant_type: String,
+    /// The account's email address.
+    pub username: String,
+    #[schema(format = Password, max_length = 1024)]
+    pub password: String,
+    /// Ignored.
+    #[schema(required = false)]
+    pub scope: String,
+    /// Ignored.
+    #[schema(required = false)]
+    pub client_id: String,
+    /// Ignored.
+    #[schema(required = false)]
+    pub client_secret: String,
 }
 
 /// A signed-in session's credentials.

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use utoipa_axum::router::OpenApiRouter;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
         .routes(routes!(login))
+        .routes(routes!(token_form))
 }
 
 /// Create an account.
@@ -82,6 +84,42 @@ async fn login(
     headers: HeaderMap,
     ValidJson(request): ValidJson<Login>,
 ) -> Result<Json<TokenPair>, ApiError> {
+    sign_in(&state, request, user_agent(&headers))
+        .await
+        .map(Json)
+}
+
+/// Sign in with the OAuth2 password form (`username` is the email), so the interactive docs
+/// can authorize. Answers exactly like `/api/auth/login`.
+#[utoipa::path(post, path = "/api/auth/token", tag = "auth",
+    request_body(content = crate::auth::model::TokenFormSchema,
+        content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 401, response = crate::http::responses::Unauthorized),
+        (status = 403, response = crate::http::responses::Forbidden),
+        (status = 413, response = crate::http::responses::PayloadTooLarge),
+        (status = 415, response = crate::http::responses::UnsupportedMediaType),
+        (status = 422, response = crate::http::responses::ValidationFailed),
+    ))]
+#[tracing::instrument(skip_all)]
+async fn token_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<TokenPair>, ApiError> {
+    let request = Login::from_password_form(&headers, &body)?;
+    sign_in(&state, request, user_agent(&headers))
+        .await
+        .map(Json)
+}
+
+/// Check the credentials and open a session.
+async fn sign_in(
+    state: &AppState,
+    request: Login,
+    user_agent: Option<&str>,
+) -> Result<TokenPair, ApiError> {
     let user = users_repo::find_by_email(&mut state.db.read().await?, &request.email).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let password_ok = state
@@ -110,22 +148,25 @@ async fn login(
         id: Uuid::now_v7(),
         user_id: user.id,
         refresh_token_hash: &refresh_token_hash,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .map(|agent| truncate(agent, MAX_USER_AGENT_LEN)),
+        user_agent: user_agent.map(|agent| truncate(agent, MAX_USER_AGENT_LEN)),
         created_at: now,
         expires_at: Timestamp::from_millis(now.as_millis() + SESSION_TTL.as_millis() as i64),
     };
     repo::insert(&mut state.db.write().await?, &session).await?;
     let access_token = state.tokens.issue(user.id, session.id)?;
     tracing::info!(user_id = %user.id, session_id = %session.id, "signed in");
-    Ok(Json(TokenPair {
+    Ok(TokenPair {
         access_token,
         refresh_token,
         token_type: "bearer",
         expires_in: state.tokens.ttl().as_secs(),
-    }))
+    })
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
 }
 
 fn truncate(text: &str, max_bytes: usize) -> &str {

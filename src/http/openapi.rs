@@ -2,7 +2,9 @@
 //! routes, and the interactive docs served from the binary.
 
 use axum::Router;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -12,6 +14,8 @@ use crate::state::AppState;
 use crate::{auth, http, todos, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
+/// The same bearer token, obtained through the password form: lets the docs sign in.
+pub const OAUTH2_SCHEME: &str = "oauth2";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +24,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         description = "Accounts, sessions and an example resource (todos). Errors are RFC 9457 \
             problem details; lists are paginated with `limit` and `offset`.",
     ),
-    modifiers(&BearerScheme),
+    modifiers(&SecuritySchemes),
     components(responses(
         responses::BadRequest,
         responses::Unauthorized,
@@ -40,9 +44,9 @@ pub const BEARER_SCHEME: &str = "bearer";
 )]
 struct ApiDoc;
 
-struct BearerScheme;
+struct SecuritySchemes;
 
-impl Modify for BearerScheme {
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
@@ -53,6 +57,11 @@ impl Modify for BearerScheme {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        let password = Password::new("/api/auth/token", Scopes::new());
+        components.add_security_scheme(
+            OAUTH2_SCHEME,
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(password)])),
         );
     }
 }

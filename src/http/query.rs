@@ -1,4 +1,4 @@
-//! Query strings: known parameters parsed with every error reported at once (`422`). Unknown
+//! Query strings (and URL-encoded forms): known parameters parsed with every error reported at once (`422`). Unknown
 //! parameters are errors too, as unknown JSON fields are: a misspelt filter must not
 //! silently return everything.
 
@@ -46,6 +46,22 @@ impl QueryFields {
                 self.errors.push(FieldError::new(name, message));
                 None
             }
+        }
+    }
+
+    /// A parameter that must be present.
+    pub fn required<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.optional(name, parse) {
+            Some(Some(value)) => Some(value),
+            Some(None) => {
+                self.errors.push(FieldError::new(name, "is required"));
+                None
+            }
+            None => None,
         }
     }
 

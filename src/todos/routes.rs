@@ -33,7 +33,7 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// The user's todos, newest first.
-#[utoipa::path(get, path = "/api/todos", tag = "todos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/todos", tag = "todos", security(("bearer" = []), ("oauth2" = [])),
     params(TodoFilter, Pagination),
     responses(
         (status = 200, description = "One page of todos", body = Page<Todo>,
@@ -56,7 +56,7 @@ async fn list_todos(
 
 /// Add a todo. With an `Idempotency-Key`, a replay within 24 hours returns the first
 /// response (with `Idempotent-Replayed: true`) and creates nothing.
-#[utoipa::path(post, path = "/api/todos", tag = "todos", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/todos", tag = "todos", security(("bearer" = []), ("oauth2" = [])),
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255,
         pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters; makes retries safe")),
     request_body = crate::todos::model::CreateTodoSchema,
@@ -92,7 +92,7 @@ async fn create_todo(
 }
 
 /// How many todos the user has, in all and by status.
-#[utoipa::path(get, path = "/api/todos/stats", tag = "todos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/todos/stats", tag = "todos", security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Counts", body = TodoStats,
             headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
@@ -110,7 +110,7 @@ async fn todo_stats(
 }
 
 /// One todo.
-#[utoipa::path(get, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/todos/{id}", tag = "todos", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The todo's id (a UUID)")),
     responses(
         (status = 200, description = "The todo", body = Todo,
@@ -133,7 +133,7 @@ async fn get_todo(
 }
 
 /// Change a todo's title and/or completion (same as `PATCH`).
-#[utoipa::path(put, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/todos/{id}", tag = "todos", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The todo's id (a UUID)")),
     request_body = crate::todos::model::UpdateTodoSchema,
     responses(
@@ -155,7 +155,7 @@ async fn replace_todo(
 }
 
 /// Change a todo's title and/or completion.
-#[utoipa::path(patch, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/todos/{id}", tag = "todos", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The todo's id (a UUID)")),
     request_body = crate::todos::model::UpdateTodoSchema,
     responses(
@@ -188,7 +188,7 @@ async fn update_todo(
 }
 
 /// Delete a todo.
-#[utoipa::path(delete, path = "/api/todos/{id}", tag = "todos", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/todos/{id}", tag = "todos", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The todo's id (a UUID)")),
     responses(
         (status = 204, description = "Deleted"),

@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The signed-in user's profile.
 #[utoipa::path(get, path = "/api/users/me", tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The current user", body = UserResponse,
             headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),

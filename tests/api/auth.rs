@@ -224,3 +224,54 @@ async fn forged_expired_and_malformed_tokens_are_401() {
         .unwrap();
     problem(wrong_scheme, StatusCode::UNAUTHORIZED).await;
 }
+
+async fn token_form(app: &TestApp, form: &'static str) -> reqwest::Response {
+    app.request(Method::POST, "/api/auth/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_password_form_signs_in_like_login() {
+    let app = TestApp::spawn().await;
+    app.register("ada@example.com", PASSWORD).await;
+    let response = token_form(
+        &app,
+        "grant_type=password&username=Ada%40example.com&password=correct+horse+battery&scope=",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tokens = body(response).await;
+    assert_eq!(tokens["token_type"], "bearer");
+    let token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/users/me", Some(token)).await.status(),
+        StatusCode::OK
+    );
+
+    let wrong = token_form(&app, "username=ada%40example.com&password=wrong+password").await;
+    problem(wrong, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test]
+async fn the_password_form_rejects_bad_forms() {
+    let app = TestApp::spawn().await;
+    let missing = token_form(&app, "grant_type=password").await;
+    assert_eq!(invalid_fields(missing).await, ["username", "password"]);
+    let wrong_grant = token_form(&app, "grant_type=client_credentials&username=a&password=b").await;
+    assert_eq!(invalid_fields(wrong_grant).await, ["grant_type"]);
+    let unknown = token_form(&app, "username=a&password=b&role=admin").await;
+    assert_eq!(invalid_fields(unknown).await, ["role"]);
+    let json = app
+        .send_json(
+            Method::POST,
+            "/api/auth/token",
+            None,
+            &json!({"username": "a", "password": "b"}),
+        )
+        .await;
+    problem(json, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+}
