@@ -6,6 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use utoipa::IntoResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use crate::auth::model::{Login, Register, TokenPair};
 use crate::auth::{repo, token};
 use crate::error::{ApiError, ConflictOnDuplicate};
 use crate::http::json::ValidJson;
+use crate::http::responses;
 use crate::state::AppState;
 use crate::time::Timestamp;
 use crate::users::model::{Role, User, UserResponse};
@@ -66,18 +68,30 @@ async fn register(
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
+/// What both sign-in routes answer.
+#[derive(IntoResponses)]
+pub enum SignInResponses {
+    /// Signed in
+    #[response(status = 200)]
+    SignedIn(TokenPair),
+    #[response(status = 400)]
+    BadRequest(#[ref_response] responses::BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] responses::Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] responses::Forbidden),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] responses::PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] responses::UnsupportedMediaType),
+    #[response(status = 422)]
+    ValidationFailed(#[ref_response] responses::ValidationFailed),
+}
+
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth",
     request_body = crate::auth::model::LoginRequestSchema,
-    responses(
-        (status = 200, description = "Signed in", body = TokenPair),
-        (status = 400, response = crate::http::responses::BadRequest),
-        (status = 401, response = crate::http::responses::Unauthorized),
-        (status = 403, response = crate::http::responses::Forbidden),
-        (status = 413, response = crate::http::responses::PayloadTooLarge),
-        (status = 415, response = crate::http::responses::UnsupportedMediaType),
-        (status = 422, response = crate::http::responses::ValidationFailed),
-    ))]
+    responses(SignInResponses))]
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
@@ -94,14 +108,7 @@ async fn login(
 #[utoipa::path(post, path = "/api/auth/token", tag = "auth",
     request_body(content = crate::auth::model::TokenFormSchema,
         content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "Signed in", body = TokenPair),
-        (status = 401, response = crate::http::responses::Unauthorized),
-        (status = 403, response = crate::http::responses::Forbidden),
-        (status = 413, response = crate::http::responses::PayloadTooLarge),
-        (status = 415, response = crate::http::responses::UnsupportedMediaType),
-        (status = 422, response = crate::http::responses::ValidationFailed),
-    ))]
+    responses(SignInResponses))]
 #[tracing::instrument(skip_all)]
 async fn token_form(
     State(state): State<AppState>,

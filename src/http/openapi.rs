@@ -25,7 +25,8 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
             problem details; lists are paginated with `limit` and `offset`.",
     ),
     modifiers(&SecuritySchemes),
-    components(responses(
+    // Schemas only named by `IntoResponses` types are not collected from the routes.
+    components(schemas(auth::model::TokenPair), responses(
         responses::BadRequest,
         responses::Unauthorized,
         responses::Forbidden,

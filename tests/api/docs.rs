@@ -63,6 +63,34 @@ async fn openapi_describes_every_route_with_errors_and_bearer_auth() {
     assert!(problem["properties"]["errors"].is_object(), "{problem}");
 }
 
+/// Every `$ref` must name a component that exists, or clients fail to resolve the document.
+#[test]
+fn every_reference_resolves() {
+    fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    found.push(target);
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let document: Value = serde_json::from_str(&neoforge::http::openapi::document_json()).unwrap();
+    let mut found = Vec::new();
+    refs(&document, &mut found);
+    assert!(!found.is_empty());
+    for target in found {
+        let pointer = target.strip_prefix('#').expect("local references only");
+        assert!(
+            document.pointer(pointer).is_some(),
+            "{target} does not resolve"
+        );
+    }
+}
+
 /// Any change to the published contract shows up here and must be accepted on purpose
 /// (`INSTA_UPDATE=always cargo test`, then review the snapshot's diff).
 #[test]
