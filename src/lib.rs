@@ -14,5 +14,6 @@ pub mod telemetry;
 pub mod time;
 pub mod todos;
 pub mod users;
+pub mod web;
 
 pub use startup::Application;

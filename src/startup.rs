@@ -12,10 +12,10 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::ApiError;
 use crate::http::{middleware, openapi};
 use crate::idempotency;
 use crate::state::AppState;
+use crate::web;
 
 pub struct Application {
     listener: TcpListener,
@@ -76,7 +76,7 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let settings = Arc::clone(&state.settings);
     let routes = openapi::router_with_docs()
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(web::serve)
         .with_state(state);
     middleware::apply(routes, &settings)
 }

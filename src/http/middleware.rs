@@ -151,7 +151,12 @@ async fn problem_details_for_bare_errors(request: Request, next: Next) -> Respon
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_head {
+    // The web app's not-found page is a complete answer already.
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_head || is_html {
         return response;
     }
     let (mut parts, _) = response.into_parts();

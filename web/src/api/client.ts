@@ -1,0 +1,172 @@
+// The one API client: a typed function per endpoint of API.md. Errors are thrown as
+// `ApiError` (the server answered with problem details) or `NetworkError` (no answer at all).
+import { getAccessToken, refreshAccessToken } from '../auth/token';
+import type {
+  AdminUser,
+  AuditEntry,
+  Page,
+  Problem,
+  Role,
+  Session,
+  Todo,
+  TodoFilter,
+  TodoStats,
+  TokenPair,
+  User,
+} from './types';
+
+/** The server answered with an error status. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+  constructor(problem: Problem, readonly retryAfter: number | null = null) {
+    super(problem.detail || problem.title);
+    this.status = problem.status;
+    this.problem = problem;
+  }
+  /** Per-field messages of a validation failure: `{ title: "must be 1 to 500 characters" }`. */
+  get fields(): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const { field, message } of this.problem.errors ?? []) fields[field] ??= message;
+    return fields;
+  }
+}
+
+/** The request never got an answer: offline, DNS, connection refused. */
+export class NetworkError extends Error {
+  constructor() {
+    super('You appear to be offline. Check your connection and try again.');
+  }
+}
+
+/** Cookie-authenticated calls carry this header: the server's cross-site request forgery guard. */
+const CSRF_HEADER = { 'X-Requested-With': 'neoforge' };
+
+interface Options {
+  method?: string;
+  body?: unknown;
+  /** Send the bearer token and retry once after a refresh on 401 (default true). */
+  auth?: boolean;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+async function request<T>(path: string, options: Options = {}, retried = false): Promise<T> {
+  const { method = 'GET', body, auth = true, signal } = options;
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = getAccessToken();
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new NetworkError();
+  }
+  if (response.status === 401 && auth && !retried && (await refreshAccessToken())) {
+    return request<T>(path, options, true);
+  }
+  if (!response.ok) throw await toApiError(response);
+  if (response.status === 204 || response.status === 202) return undefined as T;
+  return (await response.json()) as T;
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let problem: Problem;
+  try {
+    problem = (await response.json()) as Problem;
+  } catch {
+    problem = { type: 'about:blank', title: response.statusText, status: response.status, detail: '' };
+  }
+  problem.status ??= response.status;
+  const retryAfter = Number(response.headers.get('Retry-After')) || null;
+  return new ApiError(problem, retryAfter);
+}
+
+/** A sentence for a person, from any error this module throws. */
+export function describeError(error: unknown): string {
+  if (error instanceof NetworkError) return error.message;
+  if (error instanceof ApiError) {
+    if (error.status === 429) {
+      const wait = error.retryAfter ? ` Try again in ${error.retryAfter} seconds.` : ' Try again in a moment.';
+      return `Too many attempts.${wait}`;
+    }
+    if (error.status >= 500) return 'Something went wrong on our side. Please try again.';
+    return error.problem.detail || error.problem.title;
+  }
+  return 'Something unexpected happened. Please try again.';
+}
+
+const query = (params: Record<string, string | number | undefined>) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+
+// Auth
+export const register = (body: { email: string; password: string; name?: string }) =>
+  request<User>('/api/auth/register', { method: 'POST', body, auth: false });
+export const login = (body: { email: string; password: string }) =>
+  request<TokenPair>('/api/auth/login', { method: 'POST', body, auth: false });
+/** Rotates the refresh cookie and returns a new access token. */
+export const refresh = () =>
+  request<TokenPair>('/api/auth/refresh', { method: 'POST', auth: false, headers: CSRF_HEADER });
+export const logout = () => request<void>('/api/auth/logout', { method: 'POST', headers: CSRF_HEADER });
+export const verifyEmail = (token: string) =>
+  request<void>('/api/auth/verify-email', { method: 'POST', body: { token }, auth: false });
+export const resendVerification = () => request<void>('/api/auth/resend-verification', { method: 'POST' });
+export const forgotPassword = (email: string) =>
+  request<void>('/api/auth/forgot-password', { method: 'POST', body: { email }, auth: false });
+export const resetPassword = (token: string, newPassword: string) =>
+  request<void>('/api/auth/reset-password', {
+    method: 'POST',
+    body: { token, new_password: newPassword },
+    auth: false,
+  });
+
+// The current user
+export const me = () => request<User>('/api/users/me');
+export const updateMe = (body: { name?: string | null }) =>
+  request<User>('/api/users/me', { method: 'PATCH', body });
+export const changePassword = (currentPassword: string, newPassword: string) =>
+  request<void>('/api/users/me/password', {
+    method: 'POST',
+    body: { current_password: currentPassword, new_password: newPassword },
+  });
+export const listSessions = () => request<Session[] | Page<Session>>('/api/users/me/sessions');
+export const revokeSession = (id: string) =>
+  request<void>(`/api/users/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+export const deleteAccount = (password: string) =>
+  request<void>('/api/users/me', { method: 'DELETE', body: { password } });
+
+// Todos
+export const listTodos = (filter: TodoFilter, limit: number, offset: number, signal?: AbortSignal) =>
+  request<Page<Todo>>(`/api/todos${query({ status_filter: filter, limit, offset })}`, { signal });
+export const todoStats = () => request<TodoStats>('/api/todos/stats');
+/** `idempotencyKey` makes a replay of the same creation (after a lost answer) harmless. */
+export const createTodo = (body: { title: string; completed?: boolean }, idempotencyKey: string) =>
+  request<Todo>('/api/todos', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
+export const updateTodo = (id: string, body: { title?: string; completed?: boolean }) =>
+  request<Todo>(`/api/todos/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+export const deleteTodo = (id: string) =>
+  request<void>(`/api/todos/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+// Admin
+export const adminUsers = (q: string, limit: number, offset: number) =>
+  request<Page<AdminUser>>(`/api/admin/users${query({ q, limit, offset })}`);
+export const adminUpdateUser = (id: string, body: { role?: Role; is_active?: boolean }) =>
+  request<AdminUser>(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+export const adminDeleteUser = (id: string) =>
+  request<void>(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
+export const auditLog = (filters: { user_id?: string; event?: string }, limit: number, offset: number) =>
+  request<Page<AuditEntry>>(`/api/admin/audit-log${query({ ...filters, limit, offset })}`);

@@ -1,0 +1,135 @@
+// The browser session: the access token in memory, the refresh token in the server's HttpOnly
+// cookie. A token is refreshed silently a minute before it expires and once after a 401; tabs
+// take turns (Web Locks), since a refresh token is single-use and a reused one ends the session.
+import { createContext } from '@lit/context';
+import * as api from '../api/client';
+import { ApiError, NetworkError } from '../api/client';
+import type { TokenPair, User } from '../api/types';
+import { clearOfflineData } from '../offline/storage';
+import { setAccessToken, setRefresher } from './token';
+
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out' }
+  /** `offline`: the user and their data come from the last visit's cache. */
+  | { status: 'signed-in'; user: User; offline: boolean };
+
+export const sessionContext = createContext<SessionState>(Symbol('session'));
+
+type Listener = (state: SessionState) => void;
+const listeners = new Set<Listener>();
+let state: SessionState = { status: 'loading' };
+let refreshTimer: number | undefined;
+let refreshing: Promise<boolean> | null = null;
+
+export const currentSession = () => state;
+export function onSessionChange(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+function setState(next: SessionState) {
+  state = next;
+  for (const listener of listeners) listener(state);
+}
+
+function accept(tokens: TokenPair) {
+  setAccessToken(tokens.access_token);
+  window.clearTimeout(refreshTimer);
+  const inMs = Math.max(10, tokens.expires_in - 60) * 1000;
+  refreshTimer = window.setTimeout(() => void refreshToken(), inMs);
+}
+
+async function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+  return navigator.locks ? navigator.locks.request(name, task) : task();
+}
+
+/** A new access token from the refresh cookie; false when there is no live session. */
+export function refreshToken(): Promise<boolean> {
+  refreshing ??= withLock('neoforge-refresh', async () => {
+    try {
+      accept(await api.refresh());
+      return true;
+    } catch (error) {
+      // Only the server's "no" ends the session; being offline or rate limited does not.
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) signedOut();
+      return false;
+    }
+  }).finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+setRefresher(refreshToken);
+
+function signedOut() {
+  window.clearTimeout(refreshTimer);
+  setAccessToken(null);
+  if (state.status !== 'signed-out') setState({ status: 'signed-out' });
+}
+
+/** On start: resume the session from the cookie, or from the cache when offline. */
+export async function startSession(): Promise<void> {
+  try {
+    accept(await withLock('neoforge-refresh', refreshWithRetry));
+    setState({ status: 'signed-in', user: await api.me(), offline: false });
+  } catch (error) {
+    if (error instanceof NetworkError || (error instanceof ApiError && transient(error))) {
+      // Offline: the service worker answers with the user last seen, if there was one.
+      try {
+        setState({ status: 'signed-in', user: await api.me(), offline: true });
+        return;
+      } catch {
+        /* nobody signed in here before */
+      }
+    }
+    signedOut();
+  }
+}
+
+const transient = (error: ApiError) => error.status === 429 || error.status >= 500;
+
+/** A refresh, tried once more after a short wait when the server is busy or limiting. */
+async function refreshWithRetry(): Promise<TokenPair> {
+  try {
+    return await api.refresh();
+  } catch (error) {
+    if (!(error instanceof ApiError && transient(error))) throw error;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(error.retryAfter ?? 1, 5) * 1000));
+    return api.refresh();
+  }
+}
+
+/** Once back online after an offline start: get a real token. */
+export async function resumeOnline(): Promise<void> {
+  if (state.status === 'signed-in' && state.offline && (await refreshToken())) {
+    setState({ status: 'signed-in', user: await api.me(), offline: false });
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<User> {
+  accept(await api.login({ email, password }));
+  const user = await api.me();
+  setState({ status: 'signed-in', user, offline: false });
+  return user;
+}
+
+export function updateUser(user: User) {
+  if (state.status === 'signed-in') setState({ ...state, user });
+}
+
+/** End the session on the server, and forget everything this browser kept for it. */
+export async function signOut(): Promise<void> {
+  try {
+    await api.logout();
+  } catch (error) {
+    if (!(error instanceof ApiError) && !(error instanceof NetworkError)) throw error;
+  }
+  await clearOfflineData();
+  signedOut();
+}
+
+/** After the account was deleted or every session revoked: forget local state only. */
+export async function forget(): Promise<void> {
+  await clearOfflineData();
+  signedOut();
+}

@@ -1,0 +1,271 @@
+// Settings: profile name, password, sessions (with revoke), theme, and account deletion.
+import { css, html, nothing } from 'lit';
+import * as api from '../api/client';
+import { describeError } from '../api/client';
+import type { Session } from '../api/types';
+import { forget, updateUser } from '../auth/session';
+import { toast } from '../components/nf-toaster';
+import { navigate } from '../router';
+import { field, formMessage } from '../styles/shared';
+import { type Theme, getTheme, setTheme } from '../theme';
+import { FormPage } from './form-page';
+
+type Section = 'profile' | 'password' | 'delete';
+
+export class SettingsPage extends FormPage {
+  static styles = [
+    ...FormPage.styles,
+    css`
+      fieldset {
+        border: none;
+        margin: 0;
+        padding: 0;
+      }
+      legend {
+        font-weight: 600;
+        margin-bottom: var(--nf-space-2);
+      }
+      .choices {
+        display: flex;
+        flex-wrap: wrap;
+        gap: var(--nf-space-2);
+      }
+      .choices label {
+        display: inline-flex;
+        align-items: center;
+        gap: var(--nf-space-2);
+        min-height: 2.75rem;
+        padding: 0 var(--nf-space-3);
+        border: 1px solid var(--nf-border);
+        border-radius: var(--nf-radius);
+        font-weight: 400;
+        cursor: pointer;
+      }
+      ul.sessions {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      ul.sessions li {
+        display: flex;
+        flex-wrap: wrap;
+        gap: var(--nf-space-2) var(--nf-space-4);
+        align-items: center;
+        justify-content: space-between;
+        padding: var(--nf-space-3) 0;
+        border-bottom: 1px solid var(--nf-border);
+      }
+      .agent {
+        overflow-wrap: anywhere;
+      }
+      .danger-zone {
+        border-color: var(--nf-danger);
+      }
+    `,
+  ];
+
+  static properties = {
+    ...FormPage.properties,
+    section: { state: true },
+    sessions: { state: true },
+    sessionsError: { state: true },
+    theme: { state: true },
+    done: { state: true },
+  };
+  /** The form whose errors and message are showing. */
+  declare section: Section | null;
+  declare sessions: Session[] | null;
+  declare sessionsError: string | null;
+  declare theme: Theme;
+  declare done: string | null;
+
+  constructor() {
+    super();
+    this.section = null;
+    this.sessions = null;
+    this.sessionsError = null;
+    this.theme = getTheme();
+    this.done = null;
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    void this.loadSessions();
+  }
+
+  private async loadSessions() {
+    try {
+      const result = await api.listSessions();
+      this.sessions = Array.isArray(result) ? result : result.items;
+      this.sessionsError = null;
+    } catch (error) {
+      this.sessionsError = `We could not load your sessions. ${describeError(error)}`;
+    }
+  }
+
+  private run(section: Section, task: () => Promise<void>, fields: Record<string, string> = {}) {
+    this.section = section;
+    this.done = null;
+    return this.submit(task, fields);
+  }
+
+  private async saveProfile(event: SubmitEvent) {
+    const { name } = this.values(event);
+    await this.run('profile', async () => {
+      updateUser(await api.updateMe({ name: name.trim() || null }));
+      this.done = 'Your name is saved.';
+    });
+  }
+
+  private async changePassword(event: SubmitEvent) {
+    const form = event.target as HTMLFormElement;
+    const { current_password, new_password } = this.values(event);
+    await this.run('password', async () => {
+      await api.changePassword(current_password, new_password);
+      form.reset();
+      this.done = 'Your password is changed. Your other sessions have been signed out.';
+      void this.loadSessions();
+    });
+  }
+
+  private async revoke(session: Session) {
+    try {
+      await api.revokeSession(session.id);
+      toast({ message: session.current ? 'This session is signed out.' : 'That session is signed out.' });
+      if (session.current) {
+        await forget();
+        navigate('/login');
+        return;
+      }
+      await this.loadSessions();
+      this.renderRoot.querySelector<HTMLElement>('#sessions-title')?.focus();
+    } catch (error) {
+      toast({ message: `Could not sign that session out. ${describeError(error)}` });
+    }
+  }
+
+  private chooseTheme(theme: Theme) {
+    this.theme = theme;
+    setTheme(theme);
+  }
+
+  private async deleteAccount(event: SubmitEvent) {
+    const { delete_password } = this.values(event);
+    await this.run(
+      'delete',
+      async () => {
+        await api.deleteAccount(delete_password);
+        await forget();
+        toast({ message: 'Your account and all its data are deleted.' });
+        window.location.assign('/');
+      },
+      { password: 'delete_password' },
+    );
+  }
+
+  private messages(section: Section) {
+    if (this.section !== section) return nothing;
+    return html`${formMessage(this.message)}${formMessage(this.done, 'success')}`;
+  }
+
+  private err(section: Section, name: string) {
+    return this.section === section ? this.errors[name] : undefined;
+  }
+
+  private renderSessions() {
+    if (this.sessionsError) return html`<p role="alert">${this.sessionsError}</p>`;
+    if (!this.sessions) return html`<p role="status">Loading sessions…</p>`;
+    return html`<ul class="sessions">
+      ${this.sessions.map(
+        (s) => html`<li>
+          <div>
+            <div class="agent">${s.user_agent || 'Unknown device'}${s.current ? html` <strong>(this device)</strong>` : nothing}</div>
+            <div class="hint">
+              Signed in ${new Date(s.created_at).toLocaleString()}${s.last_used_at
+                ? html`, last active ${new Date(s.last_used_at).toLocaleString()}`
+                : nothing}
+            </div>
+          </div>
+          <button @click=${() => this.revoke(s)}>Sign out<span class="visually-hidden"> ${s.user_agent || 'this session'}</span></button>
+        </li>`,
+      )}
+    </ul>`;
+  }
+
+  render() {
+    const user = this.session.status === 'signed-in' ? this.session.user : null;
+    if (!user) return nothing;
+    const themes: { value: Theme; label: string }[] = [
+      { value: 'system', label: 'Same as my device' },
+      { value: 'light', label: 'Light' },
+      { value: 'dark', label: 'Dark' },
+    ];
+    return html`<div class="page">
+      <h1 tabindex="-1">Settings</h1>
+
+      <section class="card" aria-labelledby="profile-title">
+        <h2 id="profile-title">Profile</h2>
+        <p class="muted">Signed in as <strong>${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
+        ${this.messages('profile')}
+        <form @submit=${this.saveProfile} novalidate>
+          ${field({ id: 'name', label: 'Name', value: user.name ?? '', autocomplete: 'name', required: false, error: this.err('profile', 'name') })}
+          <p><button class="primary" type="submit" ?disabled=${this.busy}>Save name</button></p>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="password-title">
+        <h2 id="password-title">Password</h2>
+        ${this.messages('password')}
+        <form @submit=${this.changePassword} novalidate>
+          ${field({ id: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password', error: this.err('password', 'current_password') })}
+          ${field({
+            id: 'new_password',
+            label: 'New password',
+            type: 'password',
+            autocomplete: 'new-password',
+            hint: 'At least 10 characters.',
+            error: this.err('password', 'new_password'),
+          })}
+          <p><button class="primary" type="submit" ?disabled=${this.busy}>Change password</button></p>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="sessions-title">
+        <h2 id="sessions-title" tabindex="-1">Where you are signed in</h2>
+        ${this.renderSessions()}
+      </section>
+
+      <section class="card" aria-labelledby="theme-title">
+        <h2 id="theme-title">Appearance</h2>
+        <fieldset>
+          <legend>Theme</legend>
+          <div class="choices">
+            ${themes.map(
+              ({ value, label }) => html`<label>
+                <input type="radio" name="theme" .value=${value} .checked=${this.theme === value} @change=${() => this.chooseTheme(value)} />
+                ${label}
+              </label>`,
+            )}
+          </div>
+        </fieldset>
+      </section>
+
+      <section class="card danger-zone" aria-labelledby="delete-title">
+        <h2 id="delete-title">Delete your account</h2>
+        <p>This deletes your account and every todo in it, at once and for good.</p>
+        ${this.messages('delete')}
+        <form @submit=${this.deleteAccount} novalidate>
+          ${field({
+            id: 'delete_password',
+            label: 'Your password, to confirm',
+            type: 'password',
+            autocomplete: 'current-password',
+            error: this.err('delete', 'delete_password'),
+          })}
+          <p><button class="danger" type="submit" ?disabled=${this.busy}>Delete my account</button></p>
+        </form>
+      </section>
+    </div>`;
+  }
+}
+customElements.define('settings-page', SettingsPage);
