@@ -310,9 +310,18 @@ async fn reset_password(
     tx.commit().await?;
     sessions::forget(&state, &ended).await;
     state.jobs.wake();
+    // Whoever controls the mailbox gets back in at once, even while the account is under
+    // attack: clear its failure counters (the per-IP one for the IP that reset it).
     state
         .limiter
         .reset(&limits::FAILED_LOGIN_PER_ACCOUNT, &user.email)
+        .await;
+    state
+        .limiter
+        .reset(
+            &limits::FAILED_LOGIN_PER_ACCOUNT_IP,
+            &format!("{}|{}", user.email, client.ip_key()),
+        )
         .await;
     tracing::info!(user_id = %user.id, "password reset");
     Ok(rate_limit_headers(

@@ -34,6 +34,7 @@ pub struct TestUser {
     pub id: Uuid,
     pub email: String,
     pub token: String,
+    pub refresh_token: String,
 }
 
 /// Knobs a test may turn before the app starts.
@@ -206,11 +207,54 @@ impl TestApp {
             .unwrap();
         let login = self.login(&email, PASSWORD).await;
         assert_eq!(login.status(), StatusCode::OK);
-        let token = body(login).await["access_token"]
-            .as_str()
+        let pair = body(login).await;
+        let token = pair["access_token"].as_str().unwrap().to_owned();
+        let refresh_token = pair["refresh_token"].as_str().unwrap().to_owned();
+        TestUser {
+            id,
+            email,
+            token,
+            refresh_token,
+        }
+    }
+
+    /// Sign `user` in again: a new session. Returns `(access token, refresh token)`.
+    pub async fn new_session(&self, user: &TestUser) -> (String, String) {
+        let login = self.login(&user.email, PASSWORD).await;
+        assert_eq!(login.status(), StatusCode::OK);
+        let pair = body(login).await;
+        (
+            pair["access_token"].as_str().unwrap().to_owned(),
+            pair["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A signed-in user with role `admin`.
+    pub async fn signed_in_admin(&self) -> TestUser {
+        let admin = self.signed_in_user().await;
+        self.sql(
+            "UPDATE users SET role = 'admin' WHERE id = $1",
+            &[admin.id.into()],
+        )
+        .await;
+        admin
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.send_json(
+            Method::POST,
+            "/api/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>) -> Response {
+        with_token(self.request(Method::POST, path), token)
+            .send()
+            .await
             .unwrap()
-            .to_owned();
-        TestUser { id, email, token }
     }
 
     pub async fn create_todo(&self, user: &TestUser, body: &Value) -> Response {
