@@ -10,6 +10,7 @@ mod docs;
 mod health;
 mod helpers;
 mod idempotency;
+mod jobs;
 mod process;
 mod recovery;
 mod sessions;
