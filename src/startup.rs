@@ -8,12 +8,16 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::auth;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email::Mailer;
 use crate::http::{middleware, openapi};
 use crate::idempotency;
+use crate::jobs::{JobQueue, Worker};
 use crate::state::AppState;
 use crate::web;
 
@@ -21,6 +25,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    worker: Worker,
+    run_worker: bool,
 }
 
 impl Application {
@@ -32,17 +38,37 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
+        let (cache, limiter) = Cache::connect(&settings).await?;
+        let jobs = JobQueue::default();
+        let settings = Arc::new(settings);
+        let worker = Worker::new(
+            db.clone(),
+            Mailer::from_settings(&settings)?,
+            Arc::clone(&settings),
+            jobs.clone(),
+        );
+        let run_worker = settings.run_worker;
         let state = AppState {
             db: db.clone(),
             tokens: Arc::new(TokenKeys::new(&settings)),
             passwords: PasswordHasher::new(),
-            settings: Arc::new(settings),
+            settings,
+            cache,
+            limiter,
+            jobs,
         };
         Ok(Self {
             listener,
             router: router(state),
             db,
+            worker,
+            run_worker,
         })
+    }
+
+    /// The job worker, for tests that run the queue themselves.
+    pub fn worker(&self) -> Worker {
+        self.worker.clone()
     }
 
     /// The database handles, for tests that arrange data or simulate an outage.
@@ -61,11 +87,26 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let housekeeping = tokio::spawn(housekeeping(self.db.clone()));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP");
+        let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = self.run_worker.then(|| {
+            tokio::spawn(self.worker.run(async {
+                let _ = worker_stopped.await;
+            }))
+        });
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP");
         housekeeping.abort();
+        // Let the job in progress finish: its lease would otherwise delay it by minutes.
+        let _ = stop_worker.send(());
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         served?;
         self.db.close();
         tracing::info!("stopped");
@@ -81,6 +122,18 @@ pub fn router(state: AppState) -> Router {
     middleware::apply(routes, &settings)
 }
 
+/// `neoforge worker`: run background jobs until SIGTERM, without serving HTTP.
+pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings).await?;
+    db.migrate().await?;
+    let settings = Arc::new(settings);
+    let mailer = Mailer::from_settings(&settings)?;
+    let worker = Worker::new(db.clone(), mailer, settings, JobQueue::default());
+    worker.run(shutdown_signal()).await;
+    db.close();
+    Ok(())
+}
+
 /// Periodic clean-up of expired data.
 async fn housekeeping(db: Db) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
@@ -90,6 +143,11 @@ async fn housekeeping(db: Db) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired idempotency keys"),
+        }
+        match auth::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "ended sessions and expired email tokens deleted"),
+            Err(err) => tracing::warn!(error = %err, "could not purge ended sessions"),
         }
     }
 }

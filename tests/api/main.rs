@@ -1,12 +1,18 @@
 //! The HTTP API, tested black-box against the real application. Runs on SQLite by default
 //! and on PostgreSQL when `NEOFORGE_TEST_DATABASE_URL` is set.
 
+mod account;
+mod admin;
 mod auth;
+mod brute_force;
 mod conventions;
 mod docs;
 mod health;
 mod helpers;
 mod idempotency;
+mod jobs;
 mod process;
+mod recovery;
+mod sessions;
 mod todos;
 mod users;
