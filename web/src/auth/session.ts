@@ -61,14 +61,24 @@ export function refreshToken(): Promise<boolean> {
 }
 setRefresher(refreshToken);
 
+/** Whether this browser may hold a refresh cookie (a hint, not a secret): visitors who never
+ * signed in are not sent to /api/auth/refresh for a certain 401. */
+const HINT = 'neoforge-signed-in';
+const mayHaveSession = () => localStorage.getItem(HINT) === '1';
+
 function signedOut() {
   window.clearTimeout(refreshTimer);
   setAccessToken(null);
+  localStorage.removeItem(HINT);
   if (state.status !== 'signed-out') setState({ status: 'signed-out' });
 }
 
 /** On start: resume the session from the cookie, or from the cache when offline. */
 export async function startSession(): Promise<void> {
+  if (!mayHaveSession()) {
+    signedOut();
+    return;
+  }
   try {
     accept(await withLock('neoforge-refresh', refreshWithRetry));
     setState({ status: 'signed-in', user: await api.me(), offline: false });
@@ -108,6 +118,7 @@ export async function resumeOnline(): Promise<void> {
 
 export async function signIn(email: string, password: string): Promise<User> {
   accept(await api.login({ email, password }));
+  localStorage.setItem(HINT, '1');
   const user = await api.me();
   setState({ status: 'signed-in', user, offline: false });
   return user;
