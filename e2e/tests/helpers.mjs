@@ -1,0 +1,76 @@
+// Shared steps: accounts through the API or the UI, checks with axe, screenshots.
+import fs from 'node:fs';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect } from '@playwright/test';
+import { BASE_URL, SHOTS_DIR } from './env.mjs';
+
+export const PASSWORD = 'correct horse battery';
+let counter = 0;
+export const uniqueEmail = (name) => `${name}-${Date.now().toString(36)}-${counter++}@example.test`;
+
+/** Call the API from the test itself (not the browser). */
+export async function api(method, route, { token, body, headers = {} } = {}) {
+  const response = await fetch(new URL(route, BASE_URL), {
+    method,
+    headers: {
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+/** A new account made through the API; returns its credentials and an access token. */
+export async function createUser(name = 'user') {
+  const email = uniqueEmail(name);
+  const created = await api('POST', '/api/auth/register', { body: { email, password: PASSWORD, name } });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const login = await api('POST', '/api/auth/login', { body: { email, password: PASSWORD } });
+  expect(login.status).toBe(200);
+  return { email, password: PASSWORD, token: login.body.access_token, id: created.body.id };
+}
+
+/** Every todo of a user, all pages. */
+export async function allTodos(token) {
+  const items = [];
+  for (let offset = 0; ; offset += 100) {
+    const page = await api('GET', `/api/todos?limit=100&offset=${offset}`, { token });
+    expect(page.status).toBe(200);
+    items.push(...page.body.items);
+    if (items.length >= page.body.total || page.body.items.length === 0) return items;
+  }
+}
+
+export async function signInThroughUi(page, { email, password }) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
+  await expect(page.getByRole('heading', { name: 'Your todos' })).toBeVisible();
+}
+
+/** The page as axe sees it: zero violations of WCAG 2.1 A/AA and best practices. */
+export async function expectAccessible(page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  expect(summary, `axe violations on ${page.url()}`).toEqual([]);
+}
+
+/** Save the page in the light and the dark theme, and check both with axe. */
+export async function capture(page, name) {
+  fs.mkdirSync(SHOTS_DIR, { recursive: true });
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+    await page.waitForTimeout(50);
+    await expectAccessible(page);
+    await page.screenshot({ path: path.join(SHOTS_DIR, `${name}-${scheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
