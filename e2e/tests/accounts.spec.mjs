@@ -97,6 +97,11 @@ test('settings: name, theme, sessions, password and account deletion', async ({ 
   await page.getByRole('button', { name: 'Save name' }).click();
   await expect(page.getByText('Your name is saved.')).toBeVisible();
 
+  const first = await linkFromMail(email, '/verify-email');
+  await page.getByRole('button', { name: 'Send a new verification link' }).click();
+  await expect(page.getByText('We sent a new verification link.')).toBeVisible();
+  expect(await linkFromMail(email, '/verify-email', { except: first })).toContain('/verify-email?token=');
+
   await page.getByLabel('Dark').check();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.getByLabel('Same as my device').check();

@@ -27,8 +27,12 @@ test('an admin finds a user, deactivates them, and sees it in the audit log', as
   await expect(row.getByText('Active', { exact: true })).toBeVisible();
 
   await page.getByLabel('User id').fill(user.id);
+  await page.getByLabel('Event').selectOption('user_deactivated');
   await page.getByRole('button', { name: 'Filter' }).click();
-  await expect(page.getByRole('table', { name: 'Audit log, newest first' }).locator('tbody tr').first()).toBeVisible();
+  const rows = page.getByRole('table', { name: 'Audit log, newest first' }).locator('tbody tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('user deactivated');
+  await expect(rows.first()).toContainText(user.id);
 });
 
 test('someone who is not an admin gets no admin area', async ({ page }) => {

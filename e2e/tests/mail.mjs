@@ -53,8 +53,9 @@ export function headersOf(raw) {
   return parseHeaders(raw.slice(0, raw.search(/\r?\n\r?\n/)));
 }
 
-/** Wait for the newest email to `to` that holds a link to `route`, and return the link. */
-export async function linkFromMail(to, route, { timeoutMs = 15_000, after = 0 } = {}) {
+/** Wait for the newest email to `to` that holds a link to `route` (other than `except`), and
+ * return the link. */
+export async function linkFromMail(to, route, { timeoutMs = 15_000, after = 0, except = null } = {}) {
   const dir = path.join(DATA_DIR, 'mail');
   const deadline = Date.now() + timeoutMs;
   const pattern = new RegExp(`https?://[^\\s"'<>]+${route.replace('/', '\\/')}\\?token=[A-Za-z0-9._~%-]+`);
@@ -69,7 +70,7 @@ export async function linkFromMail(to, route, { timeoutMs = 15_000, after = 0 } 
       if (!(headersOf(raw).to ?? '').toLowerCase().includes(to.toLowerCase())) continue;
       for (const { text } of textParts(raw)) {
         const match = pattern.exec(text.replace(/&amp;/g, '&'));
-        if (match) return match[0];
+        if (match && match[0] !== except) return match[0];
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 200));

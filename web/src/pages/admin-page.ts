@@ -9,6 +9,23 @@ import { toast } from '../components/nf-toaster';
 import { shared } from '../styles/shared';
 
 const PAGE_SIZE = 25;
+/** The events the server records (API.md, audit log). */
+const AUDIT_EVENTS = [
+  'signup',
+  'login_succeeded',
+  'login_failed',
+  'logout',
+  'session_revoked',
+  'refresh_reuse_detected',
+  'password_changed',
+  'password_reset_requested',
+  'password_reset',
+  'email_verified',
+  'role_changed',
+  'user_activated',
+  'user_deactivated',
+  'account_deleted',
+];
 
 export class AdminPage extends LitElement {
   static styles = [
@@ -225,7 +242,7 @@ export class AdminPage extends LitElement {
             ${this.audit.map(
               (entry) => html`<tr>
                 <td>${new Date(entry.at).toLocaleString()}</td>
-                <td>${entry.event}</td>
+                <td>${entry.event.replaceAll('_', ' ')}</td>
                 <td><code>${entry.user_id ?? ''}</code></td>
                 <td><code>${entry.actor_id ?? ''}</code></td>
                 <td>${entry.ip ?? ''}</td>
@@ -258,7 +275,10 @@ export class AdminPage extends LitElement {
         <form class="search" @submit=${this.onAuditFilter}>
           <div class="field">
             <label for="event">Event</label>
-            <input id="event" name="event" type="text" autocomplete="off" placeholder="for example login.failed" />
+            <select id="event" name="event">
+              <option value="">Any event</option>
+              ${AUDIT_EVENTS.map((event) => html`<option value=${event}>${event.replaceAll('_', ' ')}</option>`)}
+            </select>
           </div>
           <div class="field">
             <label for="user_id">User id</label>

@@ -117,6 +117,13 @@ export class SettingsPage extends FormPage {
     });
   }
 
+  private async resendVerification() {
+    await this.run('profile', async () => {
+      await api.resendVerification();
+      this.done = 'We sent a new verification link. It may take a minute to arrive.';
+    });
+  }
+
   private async changePassword(event: SubmitEvent) {
     const form = event.target as HTMLFormElement;
     const { current_password, new_password } = this.values(event);
@@ -207,6 +214,9 @@ export class SettingsPage extends FormPage {
         <h2 id="profile-title">Profile</h2>
         <p class="muted">Signed in as <strong>${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
         ${this.messages('profile')}
+        ${user.email_verified
+          ? nothing
+          : html`<p><button type="button" @click=${this.resendVerification} ?disabled=${this.busy}>Send a new verification link</button></p>`}
         <form @submit=${this.saveProfile} novalidate>
           ${field({ id: 'name', label: 'Name', value: user.name ?? '', autocomplete: 'name', required: false, error: this.err('profile', 'name') })}
           <p><button class="primary" type="submit" ?disabled=${this.busy}>Save name</button></p>
