@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './env.mjs';
 import { api, capture, createUser, signInThroughUi } from './helpers.mjs';
 
-test('an admin finds a user, deactivates them, and sees it in the audit log', async ({ page }) => {
+test('an admin finds a user, deactivates them, and sees it in the audit log', async ({ page, browser }) => {
   expect(ADMIN_EMAIL, 'scripts/e2e creates the admin').not.toBe('');
   const user = await createUser('member');
   await signInThroughUi(page, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
@@ -22,6 +22,13 @@ test('an admin finds a user, deactivates them, and sees it in the audit log', as
   const refused = await api('POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
   expect(refused.status).toBe(403);
   expect((await api('GET', '/api/users/me', { token: user.token })).status).toBe(401);
+  const theirs = await browser.newPage();
+  await theirs.goto('/login');
+  await theirs.getByLabel('Email').fill(user.email);
+  await theirs.getByLabel('Password').fill(user.password);
+  await theirs.getByRole('button', { name: 'Sign in' }).click();
+  await expect(theirs.getByRole('alert')).toHaveText('This account has been deactivated. Contact support to restore it.');
+  await theirs.close();
 
   await row.getByRole('button', { name: `Activate ${user.email}` }).click();
   await expect(row.getByText('Active', { exact: true })).toBeVisible();

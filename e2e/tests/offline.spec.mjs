@@ -85,3 +85,21 @@ test('offline: the last-seen todos show, changes queue, and replay exactly once'
     ['Written on the train', false],
   ]);
 });
+
+test('a new deployed version is offered, and taken on reload', async () => {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto('/login');
+  await controlled(page);
+  // A deploy changes sw.js; a new script URL makes the browser install it the same way.
+  await page.evaluate(() => navigator.serviceWorker.register('/sw.js?next-version', { scope: '/' }));
+  const offer = page.getByRole('button', { name: 'Reload to update' });
+  await expect(offer).toBeVisible();
+  await expect(page.getByText('A new version of NeoForge is available.')).toBeVisible();
+  const reloaded = page.waitForEvent('load');
+  await offer.click();
+  await reloaded;
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(offer).toHaveCount(0);
+  const controller = await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL);
+  expect(controller).toMatch(/\/sw\.js\?next-version$/);
+});
