@@ -48,9 +48,12 @@ impl From<User> for AdminUserResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = AdminUpdateUserRequest)]
+#[schema(min_properties = 1)]
 pub struct UpdateUserRequestSchema {
+    #[schema(nullable = false)]
     pub role: Option<Role>,
     /// `false` deactivates the account and ends its sessions at once.
+    #[schema(nullable = false)]
     pub is_active: Option<bool>,
 }
 

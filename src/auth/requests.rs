@@ -26,6 +26,7 @@ pub fn opaque_token(value: Value) -> Result<SecretString, String> {
 #[schema(as = RefreshRequest)]
 pub struct RefreshRequestSchema {
     /// Omit it (send no body) to use the `neoforge_refresh` cookie.
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
 }
 
@@ -46,6 +47,7 @@ impl FromJsonFields for RefreshRequest {
 #[schema(as = VerifyEmailRequest)]
 pub struct VerifyEmailRequestSchema {
     /// The `token` of the link in the verification email.
+    #[schema(min_length = 1, max_length = 256)]
     pub token: String,
 }
 
@@ -86,6 +88,7 @@ impl FromJsonFields for ForgotPassword {
 #[schema(as = ResetPasswordRequest)]
 pub struct ResetPasswordRequestSchema {
     /// The `token` of the link in the reset email.
+    #[schema(min_length = 1, max_length = 256)]
     pub token: String,
     /// 10 to 128 characters, not the email address.
     #[schema(min_length = 10, max_length = 128, format = Password)]

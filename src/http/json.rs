@@ -46,6 +46,10 @@ impl<S: Send + Sync, T: FromJsonFields> FromRequest<S> for OptionalJson<T> {
         if !json {
             return Err(ApiError::UnsupportedMediaType);
         }
+        // `null` is how a JSON client says "no body" too.
+        if bytes.trim_ascii() == b"null" {
+            return Ok(Self(None));
+        }
         parse_fields(&bytes).map(|parsed| Self(Some(parsed)))
     }
 }

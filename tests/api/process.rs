@@ -254,6 +254,44 @@ fn create_admin_creates_or_promotes_an_account() {
         hash
     );
 
+    // An ordinary (even deactivated) account is promoted and reactivated.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let settings = neoforge::config::Settings::new(
+            <neoforge::cli::Cli as clap::Parser>::parse_from([
+                "neoforge",
+                "--data-dir",
+                data_dir.path().to_str().unwrap(),
+            ])
+            .config,
+        )
+        .unwrap();
+        let db = neoforge::db::Db::connect(&settings).await.unwrap();
+        let now = neoforge::time::Timestamp::now();
+        let user = neoforge::users::model::User {
+            id: uuid::Uuid::now_v7(),
+            email: "member@example.com".into(),
+            name: None,
+            password_hash: hash.clone(),
+            role: neoforge::users::model::Role::User,
+            is_active: false,
+            email_verified: false,
+            created_at: now,
+            updated_at: now,
+        };
+        neoforge::users::repo::insert(&mut db.write().await.unwrap(), &user)
+            .await
+            .unwrap();
+        db.close();
+    });
+    drop(runtime);
+    let promoted = create_admin(&data_dir, &["--email", "member@example.com"], "");
+    assert!(promoted.status.success());
+    assert_eq!(
+        stored_account(&data_dir, "member@example.com").unwrap().0,
+        "admin"
+    );
+
     let weak = create_admin(
         &data_dir,
         &["--email", "x@example.com", "--password", "short"],
