@@ -10,9 +10,10 @@ import path from 'node:path';
 import lighthouse from 'lighthouse';
 import { chromium } from 'playwright-core';
 import { BASE_URL, CHROMIUM, CHROMIUM_FLAGS, SHOTS_DIR } from './tests/env.mjs';
-import { PASSWORD, api, uniqueEmail } from './tests/helpers.mjs';
+import { PASSWORD, api, submitSignIn, uniqueEmail } from './tests/helpers.mjs';
 
 const MIN_SCORE = Number(process.env.LIGHTHOUSE_MIN_SCORE ?? 95);
+const RUNS = Number(process.env.LIGHTHOUSE_RUNS ?? 3);
 const MAX_JS_KB = 50;
 const MAX_FIRST_LOAD_MS = 1000;
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
@@ -61,25 +62,36 @@ async function signIn(page, email) {
   await page.goto(`${BASE_URL}/login`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page);
   await page.waitForURL(/\/app$/);
   await page.getByText('Plan the launch', { exact: true }).waitFor();
 }
 
+/** Lighthouse scores vary from run to run on a busy machine: take the median of RUNS runs. */
 async function audit(url, port, { keepStorage }) {
-  const result = await lighthouse(url, {
-    port,
-    output: 'json',
-    logLevel: 'error',
-    onlyCategories: CATEGORIES,
-    disableStorageReset: keepStorage,
-  });
-  const lhr = result.lhr;
-  fs.writeFileSync(path.join(SHOTS_DIR, `lighthouse-${url === BASE_URL + '/' ? 'landing' : 'app'}.json`), result.report);
-  const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)]));
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const result = await lighthouse(url, {
+      port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: CATEGORIES,
+      disableStorageReset: keepStorage,
+    });
+    runs.push(result.lhr);
+    const name = new URL(url).pathname === '/' ? 'landing' : 'app';
+    fs.writeFileSync(path.join(SHOTS_DIR, `lighthouse-${name}-${i + 1}.json`), result.report);
+  }
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const scores = Object.fromEntries(
+    CATEGORIES.map((c) => [c, median(runs.map((lhr) => Math.round((lhr.categories[c]?.score ?? 0) * 100)))]),
+  );
+  const lhr = runs[runs.length - 1];
   const finalUrl = lhr.finalDisplayedUrl ?? lhr.finalUrl;
-  console.log(`lighthouse ${new URL(url).pathname} (${new URL(finalUrl).pathname}): ` +
-    CATEGORIES.map((c) => `${c} ${scores[c]}`).join(', '));
+  console.log(
+    `lighthouse ${new URL(url).pathname} (${new URL(finalUrl).pathname}, median of ${RUNS}): ` +
+      CATEGORIES.map((c) => `${c} ${scores[c]}`).join(', '),
+  );
   for (const c of CATEGORIES) {
     if (scores[c] < MIN_SCORE) {
       const failing = Object.values(lhr.audits)

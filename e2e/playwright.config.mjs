@@ -6,7 +6,8 @@ import { BASE_URL, CHROMIUM, CHROMIUM_FLAGS } from './tests/env.mjs';
 export default defineConfig({
   testDir: './tests',
   workers: 1,
-  timeout: 60_000,
+  // Long enough to wait out the server's one-minute sign-in limit once.
+  timeout: 180_000,
   expect: { timeout: 10_000 },
   reporter: [['list'], ['json', { outputFile: 'pw-results.json' }]],
   outputDir: '../target/e2e/test-results',
