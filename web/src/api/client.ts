@@ -2,16 +2,22 @@
 // `ApiError` (the server answered with problem details) or `NetworkError` (no answer at all).
 import { getAccessToken, refreshAccessToken } from '../auth/token';
 import type {
+  AdminUpdateUser,
   AdminUser,
   AuditEntry,
+  AuditEvent,
+  CreateTodo,
+  LoginRequest,
   Page,
   Problem,
-  Role,
+  RegisterRequest,
   Session,
   Todo,
   TodoFilter,
   TodoStats,
   TokenPair,
+  UpdateMeRequest,
+  UpdateTodo,
   User,
 } from './types';
 
@@ -114,9 +120,9 @@ const query = (params: Record<string, string | number | undefined>) => {
 };
 
 // Auth
-export const register = (body: { email: string; password: string; name?: string }) =>
+export const register = (body: RegisterRequest) =>
   request<User>('/api/auth/register', { method: 'POST', body, auth: false });
-export const login = (body: { email: string; password: string }) =>
+export const login = (body: LoginRequest) =>
   request<TokenPair>('/api/auth/login', { method: 'POST', body, auth: false });
 /** Rotates the refresh cookie and returns a new access token. */
 export const refresh = () =>
@@ -136,14 +142,14 @@ export const resetPassword = (token: string, newPassword: string) =>
 
 // The current user
 export const me = () => request<User>('/api/users/me');
-export const updateMe = (body: { name?: string | null }) =>
+export const updateMe = (body: UpdateMeRequest) =>
   request<User>('/api/users/me', { method: 'PATCH', body });
 export const changePassword = (currentPassword: string, newPassword: string) =>
   request<void>('/api/users/me/password', {
     method: 'POST',
     body: { current_password: currentPassword, new_password: newPassword },
   });
-export const listSessions = () => request<Session[] | Page<Session>>('/api/users/me/sessions');
+export const listSessions = () => request<Page<Session>>('/api/users/me/sessions');
 export const revokeSession = (id: string) =>
   request<void>(`/api/users/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
 export const deleteAccount = (password: string) =>
@@ -154,9 +160,9 @@ export const listTodos = (filter: TodoFilter, limit: number, offset: number, sig
   request<Page<Todo>>(`/api/todos${query({ status_filter: filter, limit, offset })}`, { signal });
 export const todoStats = () => request<TodoStats>('/api/todos/stats');
 /** `idempotencyKey` makes a replay of the same creation (after a lost answer) harmless. */
-export const createTodo = (body: { title: string; completed?: boolean }, idempotencyKey: string) =>
+export const createTodo = (body: CreateTodo, idempotencyKey: string) =>
   request<Todo>('/api/todos', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
-export const updateTodo = (id: string, body: { title?: string; completed?: boolean }) =>
+export const updateTodo = (id: string, body: UpdateTodo) =>
   request<Todo>(`/api/todos/${encodeURIComponent(id)}`, { method: 'PATCH', body });
 export const deleteTodo = (id: string) =>
   request<void>(`/api/todos/${encodeURIComponent(id)}`, { method: 'DELETE' });
@@ -164,9 +170,9 @@ export const deleteTodo = (id: string) =>
 // Admin
 export const adminUsers = (q: string, limit: number, offset: number) =>
   request<Page<AdminUser>>(`/api/admin/users${query({ q, limit, offset })}`);
-export const adminUpdateUser = (id: string, body: { role?: Role; is_active?: boolean }) =>
+export const adminUpdateUser = (id: string, body: AdminUpdateUser) =>
   request<AdminUser>(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body });
 export const adminDeleteUser = (id: string) =>
   request<void>(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
-export const auditLog = (filters: { user_id?: string; event?: string }, limit: number, offset: number) =>
+export const auditLog = (filters: { user_id?: string; event?: AuditEvent }, limit: number, offset: number) =>
   request<Page<AuditEntry>>(`/api/admin/audit-log${query({ ...filters, limit, offset })}`);

@@ -1,81 +1,37 @@
-// The API's types, written from the HTTP contract (API.md) and the server's OpenAPI document.
+// The API's types, derived from the server's OpenAPI document: schema.gen.ts is generated
+// from the snapshot-tested document by scripts/api-types.mjs (`npm run check` does it), so
+// the type checker flags any drift between this client and the server.
+import type { components } from './schema.gen';
 
-export type Role = 'user' | 'admin';
+type Schemas = components['schemas'];
 
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  email_verified: boolean;
-  created_at: string;
-}
-
+export type Role = Schemas['Role'];
+export type User = Schemas['UserResponse'];
 /** A user as the admin area sees it. */
-export interface AdminUser extends User {
-  is_active: boolean;
-}
+export type AdminUser = Schemas['AdminUser'];
+export type TokenPair = Schemas['TokenPair'];
+export type Session = Schemas['SessionResponse'];
+export type Todo = Schemas['Todo'];
+export type TodoStats = Schemas['TodoStats'];
+export type AuditEntry = Schemas['AuditRecord'];
+export type AuditEvent = Schemas['AuditEvent'];
+export type FieldError = Schemas['FieldError'];
+/** RFC 9457 problem details, the body of every error. */
+export type Problem = Schemas['Problem'];
 
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-}
-
-export interface Session {
-  id: string;
-  created_at: string;
-  last_used_at: string | null;
-  user_agent: string | null;
-  current: boolean;
-}
-
-export interface Todo {
-  id: string;
-  title: string;
-  completed: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface TodoStats {
-  total: number;
-  active: number;
-  completed: number;
-}
+export type RegisterRequest = Schemas['RegisterRequest'];
+export type LoginRequest = Schemas['LoginRequest'];
+export type UpdateMeRequest = Schemas['UpdateMeRequest'];
+export type CreateTodo = Schemas['CreateTodo'];
+export type UpdateTodo = Schemas['UpdateTodo'];
+export type AdminUpdateUser = Schemas['AdminUpdateUserRequest'];
 
 export type TodoFilter = 'all' | 'active' | 'completed';
 
+/** One page of a list: the shape of every `Page_*` schema. */
 export interface Page<T> {
   items: T[];
   total: number;
   limit: number;
   offset: number;
-}
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  event: string;
-  user_id: string | null;
-  actor_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  details: unknown;
-}
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-/** RFC 9457 problem details, the body of every error. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-  request_id?: string;
 }

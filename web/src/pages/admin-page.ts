@@ -3,14 +3,14 @@ import { ContextConsumer } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import * as api from '../api/client';
 import { describeError } from '../api/client';
-import type { AdminUser, AuditEntry, Role } from '../api/types';
+import type { AdminUser, AuditEntry, AuditEvent, Role } from '../api/types';
 import { sessionContext } from '../auth/session';
 import { toast } from '../components/nf-toaster';
 import { shared } from '../styles/shared';
 
 const PAGE_SIZE = 25;
 /** The events the server records (API.md, audit log). */
-const AUDIT_EVENTS = [
+const AUDIT_EVENTS: AuditEvent[] = [
   'signup',
   'login_succeeded',
   'login_failed',
@@ -85,7 +85,7 @@ export class AdminPage extends LitElement {
 
   private session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
   private search = '';
-  private auditFilters: { user_id?: string; event?: string } = {};
+  private auditFilters: { user_id?: string; event?: AuditEvent } = {};
 
   constructor() {
     super();
@@ -142,7 +142,7 @@ export class AdminPage extends LitElement {
     event.preventDefault();
     const data = new FormData(event.target as HTMLFormElement);
     const user_id = String(data.get('user_id') ?? '').trim() || undefined;
-    const auditEvent = String(data.get('event') ?? '').trim() || undefined;
+    const auditEvent = (String(data.get('event') ?? '') || undefined) as AuditEvent | undefined;
     this.auditFilters = { user_id, event: auditEvent };
     void this.loadAudit();
   }

@@ -95,8 +95,7 @@ export class SettingsPage extends FormPage {
 
   private async loadSessions() {
     try {
-      const result = await api.listSessions();
-      this.sessions = Array.isArray(result) ? result : result.items;
+      this.sessions = (await api.listSessions()).items;
       this.sessionsError = null;
     } catch (error) {
       this.sessionsError = `We could not load your sessions. ${describeError(error)}`;
