@@ -78,6 +78,32 @@ pub struct ConfigArgs {
     /// Log filter, e.g. `info` or `neoforge=debug,tower_http=info`.
     #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
+    #[command(flatten)]
+    pub ops: OpsArgs,
+}
+
+const SLOW_REQUEST_MS: u64 = 500;
+
+/// Logs.
+#[derive(Args, Clone)]
+pub struct OpsArgs {
+    /// Requests slower than this many milliseconds are logged as warnings.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_SLOW_REQUEST_MS",
+        default_value_t = SLOW_REQUEST_MS
+    )]
+    pub slow_request_ms: u64,
+}
+
+/// The documented defaults, for code that builds settings without parsing a command line.
+impl Default for OpsArgs {
+    fn default() -> Self {
+        Self {
+            slow_request_ms: SLOW_REQUEST_MS,
+        }
+    }
 }
 
 impl ConfigArgs {

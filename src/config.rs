@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cli::ConfigArgs;
+use crate::cli::{ConfigArgs, OpsArgs};
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
 const MIN_SECRET_LEN: usize = 32;
@@ -38,6 +38,22 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     /// Longest a request may take before it is answered `503`.
     pub request_timeout: Duration,
+    pub ops: OpsSettings,
+}
+
+/// Logs.
+#[derive(Clone)]
+pub struct OpsSettings {
+    /// Requests slower than this are logged as warnings.
+    pub slow_request: Duration,
+}
+
+impl OpsSettings {
+    fn new(args: OpsArgs) -> anyhow::Result<Self> {
+        Ok(Self {
+            slow_request: Duration::from_millis(args.slow_request_ms),
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -86,6 +102,7 @@ impl Settings {
             cors_origins,
             access_token_ttl: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
+            ops: OpsSettings::new(args.ops)?,
         })
     }
 

@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod observability;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

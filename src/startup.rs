@@ -15,6 +15,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::{middleware, openapi};
 use crate::idempotency;
+use crate::observability;
 use crate::state::AppState;
 
 pub struct Application {
@@ -27,6 +28,7 @@ impl Application {
     /// Connect to the database, apply migrations and bind the listener; the app is ready to
     /// serve when this returns.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        observability::metrics::install();
         let db = Db::connect(&settings).await?;
         db.migrate().await?;
         let listener = TcpListener::bind(settings.addr)

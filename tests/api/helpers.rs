@@ -50,6 +50,7 @@ impl TestApp {
             database_url: database.url.clone(),
             log_filter: "warn".into(),
             cors_origins: String::new(),
+            ops: Default::default(),
         })
         .expect("test settings are valid");
         customise(&mut settings);

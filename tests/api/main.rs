@@ -7,6 +7,7 @@ mod docs;
 mod health;
 mod helpers;
 mod idempotency;
+mod metrics;
 mod process;
 mod todos;
 mod users;
