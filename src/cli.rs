@@ -18,12 +18,26 @@ pub struct Cli {
     pub config: ConfigArgs,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default).
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Back up the database; safe while the server runs.
+    Backup {
+        /// Where to write the backup [default: a new timestamped file in <data dir>/backups/].
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Restore the backup into a scratch database and check it against the source.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Replace the database's contents with a backup (SQLite: stop the server first).
+    Restore {
+        /// The backup file to restore.
+        file: PathBuf,
+    },
     /// Print the OpenAPI document as JSON.
     Openapi,
 }
@@ -83,8 +97,10 @@ pub struct ConfigArgs {
 }
 
 const SLOW_REQUEST_MS: u64 = 500;
+const BACKUP_INTERVAL_HOURS: u64 = 0;
+const BACKUP_KEEP: usize = 7;
 
-/// Logs.
+/// Logs, traces and backups.
 #[derive(Args, Clone)]
 pub struct OpsArgs {
     /// Requests slower than this many milliseconds are logged as warnings.
@@ -95,6 +111,26 @@ pub struct OpsArgs {
         default_value_t = SLOW_REQUEST_MS
     )]
     pub slow_request_ms: u64,
+    /// Hours between scheduled backups by the server; 0 turns them off.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_BACKUP_INTERVAL",
+        default_value_t = BACKUP_INTERVAL_HOURS
+    )]
+    pub backup_interval: u64,
+    /// How many of the newest backups to keep in `<data dir>/backups/`.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_BACKUP_KEEP",
+        default_value_t = BACKUP_KEEP
+    )]
+    pub backup_keep: usize,
+    /// OTLP/HTTP collector to export traces to (`http://localhost:4318`); needs a build with
+    /// the `otel` feature.
+    #[arg(long, global = true, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otel_endpoint: Option<String>,
 }
 
 /// The documented defaults, for code that builds settings without parsing a command line.
@@ -102,6 +138,9 @@ impl Default for OpsArgs {
     fn default() -> Self {
         Self {
             slow_request_ms: SLOW_REQUEST_MS,
+            backup_interval: BACKUP_INTERVAL_HOURS,
+            backup_keep: BACKUP_KEEP,
+            otel_endpoint: None,
         }
     }
 }

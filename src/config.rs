@@ -41,17 +41,30 @@ pub struct Settings {
     pub ops: OpsSettings,
 }
 
-/// Logs.
+/// Logs, traces and backups.
 #[derive(Clone)]
 pub struct OpsSettings {
     /// Requests slower than this are logged as warnings.
     pub slow_request: Duration,
+    /// Time between scheduled backups by the server; `None`: no scheduled backups.
+    pub backup_interval: Option<Duration>,
+    /// How many of the newest backups to keep.
+    pub backup_keep: usize,
+    /// OTLP/HTTP endpoint to export traces to.
+    pub otel_endpoint: Option<String>,
 }
 
 impl OpsSettings {
     fn new(args: OpsArgs) -> anyhow::Result<Self> {
+        if args.backup_keep == 0 {
+            bail!("NEOFORGE_BACKUP_KEEP must be at least 1");
+        }
         Ok(Self {
             slow_request: Duration::from_millis(args.slow_request_ms),
+            backup_interval: (args.backup_interval > 0)
+                .then(|| Duration::from_secs(args.backup_interval.saturating_mul(60 * 60))),
+            backup_keep: args.backup_keep,
+            otel_endpoint: args.otel_endpoint.filter(|endpoint| !endpoint.is_empty()),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! that tests can start the real application.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

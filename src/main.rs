@@ -31,6 +31,19 @@ async fn main() -> anyhow::Result<()> {
             db.migrate().await?;
             tracing::info!("migrations applied");
         }
+        Command::Backup { output, verify } => {
+            let backup = neoforge::backup::create(&settings, output).await?;
+            let rows: u64 = backup.tables.values().sum();
+            tracing::info!(path = %backup.path.display(), tables = backup.tables.len(), rows, "backup written");
+            if verify {
+                neoforge::backup::verify(&settings, &backup).await?;
+                tracing::info!(path = %backup.path.display(), "backup verified");
+            }
+        }
+        Command::Restore { file } => {
+            neoforge::backup::restore(&settings, &file).await?;
+            tracing::info!(file = %file.display(), "backup restored");
+        }
         Command::Openapi => unreachable!("handled before loading settings"),
     }
     Ok(())

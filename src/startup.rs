@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
+use crate::backup;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -22,6 +23,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    settings: Arc<Settings>,
 }
 
 impl Application {
@@ -40,10 +42,12 @@ impl Application {
             passwords: PasswordHasher::new(),
             settings: Arc::new(settings),
         };
+        let settings = Arc::clone(&state.settings);
         Ok(Self {
             listener,
             router: router(state),
             db,
+            settings,
         })
     }
 
@@ -63,11 +67,19 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let housekeeping = tokio::spawn(housekeeping(self.db.clone()));
+        let backups = self
+            .settings
+            .ops
+            .backup_interval
+            .map(|every| tokio::spawn(backup::schedule(Arc::clone(&self.settings), every)));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("serving HTTP");
         housekeeping.abort();
+        if let Some(backups) = backups {
+            backups.abort();
+        }
         served?;
         self.db.close();
         tracing::info!("stopped");

@@ -2,6 +2,7 @@
 //! and on PostgreSQL when `NEOFORGE_TEST_DATABASE_URL` is set.
 
 mod auth;
+mod backup;
 mod conventions;
 mod docs;
 mod health;
