@@ -8,6 +8,7 @@ mod docs;
 mod health;
 mod helpers;
 mod idempotency;
+mod logging;
 mod metrics;
 mod process;
 mod todos;
