@@ -150,3 +150,83 @@ impl ConfigArgs {
         Settings::new(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Environment-only settings, kept out of flags on purpose.
+    const ENV_ONLY: &[&str] = &["NEOFORGE_SECRET"];
+
+    /// `variable -> (flag, planned)` from the README's configuration table; `planned` rows are
+    /// documented ahead of the code and marked **not read yet**.
+    fn readme_table() -> BTreeMap<String, (Option<String>, bool)> {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("### Configuration")
+            .nth(1)
+            .expect("the README has a Configuration section");
+        let section = section.split("\n#").next().unwrap_or_default();
+        section
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let name = cells[1].trim_matches('`').to_owned();
+                let flag = cells[2]
+                    .strip_prefix('`')
+                    .and_then(|flag| flag.strip_suffix('`'))
+                    .map(str::to_owned);
+                (name, (flag, line.contains("**not read yet**")))
+            })
+            .collect()
+    }
+
+    /// `variable -> flag` for every setting the command line knows.
+    fn clap_settings() -> BTreeMap<String, String> {
+        Cli::command()
+            .get_arguments()
+            .filter_map(|arg| {
+                let env = arg.get_env()?.to_str()?.to_owned();
+                Some((env, format!("--{}", arg.get_long()?)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_documents_exactly_the_settings_the_binary_reads() {
+        let readme = readme_table();
+        let clap = clap_settings();
+        assert!(readme.len() >= 8, "the table was not found: {readme:?}");
+        for (name, (flag, planned)) in &readme {
+            let known = clap.get(name);
+            if *planned {
+                assert!(known.is_none(), "{name} is read now: update its README row");
+                continue;
+            }
+            if ENV_ONLY.contains(&name.as_str()) {
+                assert!(known.is_none(), "{name} must stay out of the flags");
+                continue;
+            }
+            let known = known
+                .unwrap_or_else(|| panic!("the README lists {name}, the binary does not read it"));
+            assert_eq!(flag.as_ref(), Some(known), "the README's flag for {name}");
+        }
+        for name in clap.keys() {
+            assert!(
+                readme.contains_key(name),
+                "{name} is missing from the README's table"
+            );
+        }
+        for name in ENV_ONLY {
+            assert!(
+                readme.contains_key(*name),
+                "{name} is missing from the README's table"
+            );
+        }
+    }
+}
