@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = cli.config.into_settings()?;
-    neoforge::telemetry::init(&settings);
+    let _telemetry = neoforge::telemetry::init(&settings);
 
     match command {
         Command::Serve => {

@@ -34,6 +34,7 @@ pub async fn observe(State(slow): State<Duration>, request: Request, next: Next)
         .get(request_id::HEADER)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
+    #[cfg(not(feature = "otel"))]
     let span = tracing::info_span!(
         "request",
         method = %method,
@@ -41,6 +42,21 @@ pub async fn observe(State(slow): State<Duration>, request: Request, next: Next)
         request_id,
         user_id = tracing::field::Empty,
     );
+    #[cfg(feature = "otel")]
+    let span = {
+        let span = tracing::info_span!(
+            "request",
+            method = %method,
+            route = %route,
+            request_id,
+            user_id = tracing::field::Empty,
+            otel.name = %format_args!("{method} {route}"),
+            otel.kind = "server",
+            http.response.status_code = tracing::field::Empty,
+        );
+        continue_trace(&span, request.headers());
+        span
+    };
 
     let in_flight = InFlight::start();
     let started = Instant::now();
@@ -49,6 +65,8 @@ pub async fn observe(State(slow): State<Duration>, request: Request, next: Next)
     drop(in_flight);
 
     let status = response.status().as_u16();
+    #[cfg(feature = "otel")]
+    span.record("http.response.status_code", status);
     let labels = [
         ("method", method),
         ("route", route),
@@ -71,6 +89,29 @@ pub async fn observe(State(slow): State<Duration>, request: Request, next: Next)
         }
     });
     response
+}
+
+/// Make the request's span a child of the caller's trace when it sent a W3C `traceparent`.
+#[cfg(feature = "otel")]
+fn continue_trace(span: &tracing::Span, headers: &axum::http::HeaderMap) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    struct Headers<'a>(&'a axum::http::HeaderMap);
+
+    impl opentelemetry::propagation::Extractor for Headers<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key).and_then(|value| value.to_str().ok())
+        }
+
+        fn keys(&self) -> Vec<&str> {
+            self.0.keys().map(axum::http::HeaderName::as_str).collect()
+        }
+    }
+
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&Headers(headers))
+    });
+    let _ = span.set_parent(parent);
 }
 
 /// Counts a request in flight until dropped, also when the client goes away mid-request and
