@@ -40,6 +40,21 @@ pub enum Command {
     },
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Create an admin account, or promote an existing one, and exit.
+    CreateAdmin(CreateAdminArgs),
+    /// Run background jobs (emails, ...) without serving HTTP.
+    Worker,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateAdminArgs {
+    /// The admin's email address.
+    #[arg(long)]
+    pub email: String,
+    /// The password for a new account; read from standard input when absent, so it stays out
+    /// of the shell history. Ignored when the account exists.
+    #[arg(long)]
+    pub password: Option<String>,
 }
 
 /// Every setting, named after its environment variable (`--addr` is `NEOFORGE_ADDR`, ...).
@@ -89,6 +104,39 @@ pub struct ConfigArgs {
     /// browser; empty means same-origin only.
     #[arg(long, global = true, env = "NEOFORGE_CORS_ORIGINS", default_value = "")]
     pub cors_origins: String,
+    /// `redis://...`: cache, rate-limit counters and session revocations shared by every
+    /// replica; unset means in-process.
+    #[arg(long, global = true, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_REDIS_PREFIX",
+        default_value = "neoforge:"
+    )]
+    pub redis_prefix: String,
+    /// `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://...` (TLS); unset means
+    /// each email is written to `<data dir>/mail/` as an `.eml` file.
+    #[arg(long, global = true, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing email.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_MAIL_FROM",
+        default_value = "NeoForge <noreply@localhost>"
+    )]
+    pub mail_from: String,
+    /// Take the client IP (for rate limits and the audit log) from the `X-Real-IP` header set
+    /// by a reverse proxy in front. Only enable it behind such a proxy: otherwise clients
+    /// choose their own IP.
+    #[arg(long, global = true, env = "NEOFORGE_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
+    /// Run the background-job worker inside the server process; turn it off when separate
+    /// `neoforge worker` processes do the work.
+    #[arg(long, global = true, env = "NEOFORGE_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub worker: bool,
     /// Log filter, e.g. `info` or `neoforge=debug,tower_http=info`.
     #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,

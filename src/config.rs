@@ -38,7 +38,22 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     /// Longest a request may take before it is answered `503`.
     pub request_timeout: Duration,
+    /// Unset: cache and rate limits in process.
+    pub redis: Option<RedisSettings>,
+    /// Unset: email goes to `<data dir>/mail/`.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: lettre::message::Mailbox,
+    /// Client IP from `X-Real-IP` (behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// Run the job worker in the server process.
+    pub run_worker: bool,
     pub ops: OpsSettings,
+}
+
+#[derive(Clone)]
+pub struct RedisSettings {
+    pub url: SecretString,
+    pub key_prefix: String,
 }
 
 /// Logs, traces and backups.
@@ -104,6 +119,26 @@ impl Settings {
             bail!("NEOFORGE_SECRET must be at least {MIN_SECRET_LEN} characters long");
         }
         let cors_origins = parse_origins(&args.cors_origins)?;
+        let redis = match args.redis_url {
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                Some(RedisSettings {
+                    url: url.into(),
+                    key_prefix: args.redis_prefix,
+                })
+            }
+            Some(_) => bail!("REDIS_URL must start with redis:// or rediss://"),
+            None => None,
+        };
+        let smtp_url = match args.smtp_url {
+            Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
+                Some(SecretString::from(url))
+            }
+            Some(_) => bail!("SMTP_URL must start with smtp:// or smtps://"),
+            None => None,
+        };
+        let mail_from = args.mail_from.parse().with_context(|| {
+            format!("NEOFORGE_MAIL_FROM: {:?} is not a mailbox", args.mail_from)
+        })?;
         Ok(Self {
             addr: args.addr,
             data_dir: args.data_dir,
@@ -115,6 +150,11 @@ impl Settings {
             cors_origins,
             access_token_ttl: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
+            redis,
+            smtp_url,
+            mail_from,
+            trust_proxy: args.trust_proxy,
+            run_worker: args.worker,
             ops: OpsSettings::new(args.ops)?,
         })
     }

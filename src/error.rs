@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::cache::Decision;
 use crate::http::request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -119,6 +120,9 @@ pub enum ApiError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A rate limit tripped: `429` with `Retry-After` and the `RateLimit-*` headers.
+    #[error("rate limited")]
+    TooManyRequests(Decision),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -138,6 +142,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -163,6 +168,10 @@ impl IntoResponse for ApiError {
             } => Some("Bearer"),
             _ => None,
         };
+        let limit = match &self {
+            Self::TooManyRequests(decision) => Some(*decision),
+            _ => None,
+        };
         let problem = match self {
             Self::Validation(errors) => Problem {
                 errors: Some(errors),
@@ -184,9 +193,23 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = format!("{err:#}"), "internal error");
                 Problem::for_status(status)
             }
+            Self::TooManyRequests(decision) => Problem::new(
+                status,
+                format!(
+                    "Too many attempts. Try again in {} seconds.",
+                    decision.reset_secs()
+                ),
+            ),
             Self::PayloadTooLarge | Self::NotFound => Problem::for_status(status),
         };
         let mut response = problem.into_response();
+        if let Some(decision) = limit {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(decision.reset_secs()),
+            );
+            response = rate_limit_headers(decision, response);
+        }
         if let Some(challenge) = challenge {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -195,6 +218,16 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds) to a
+/// response of a rate-limited route.
+pub fn rate_limit_headers(decision: Decision, mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", HeaderValue::from(decision.limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(decision.reset_secs()));
+    response
 }
 
 /// Maps a unique-constraint violation to `409 Conflict` with `detail`; other errors pass

@@ -1,14 +1,19 @@
 //! NeoForge: a full-stack SaaS foundation. The binary is a thin shell around this library so
 //! that tests can start the real application.
 
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod jobs;
 pub mod observability;
 pub mod startup;
 pub mod state;

@@ -44,7 +44,29 @@ async fn main() -> anyhow::Result<()> {
             neoforge::backup::restore(&settings, &file).await?;
             tracing::info!(file = %file.display(), "backup restored");
         }
+        Command::CreateAdmin(args) => {
+            let password = match args.password {
+                Some(password) => password,
+                None => read_password()?,
+            };
+            let outcome =
+                neoforge::admin::bootstrap::create_admin(&settings, &args.email, password).await?;
+            println!("{outcome}");
+        }
+        Command::Worker => neoforge::startup::run_worker(settings).await?,
         Command::Openapi => unreachable!("handled before loading settings"),
     }
     Ok(())
+}
+
+/// The new admin's password from standard input (one line), so it stays out of the shell
+/// history and the process list.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        eprint!("Password for the new admin: ");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -8,14 +8,18 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::auth;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::backup;
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email::Mailer;
 use crate::error::ApiError;
 use crate::http::{middleware, openapi};
 use crate::idempotency;
+use crate::jobs::{JobQueue, Worker};
 use crate::observability;
 use crate::state::AppState;
 
@@ -24,6 +28,8 @@ pub struct Application {
     router: Router,
     db: Db,
     settings: Arc<Settings>,
+    worker: Worker,
+    run_worker: bool,
 }
 
 impl Application {
@@ -36,11 +42,24 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
+        let (cache, limiter) = Cache::connect(&settings).await?;
+        let jobs = JobQueue::default();
+        let settings = Arc::new(settings);
+        let worker = Worker::new(
+            db.clone(),
+            Mailer::from_settings(&settings)?,
+            Arc::clone(&settings),
+            jobs.clone(),
+        );
+        let run_worker = settings.run_worker;
         let state = AppState {
             db: db.clone(),
             tokens: Arc::new(TokenKeys::new(&settings)),
             passwords: PasswordHasher::new(),
-            settings: Arc::new(settings),
+            settings,
+            cache,
+            limiter,
+            jobs,
         };
         let settings = Arc::clone(&state.settings);
         Ok(Self {
@@ -48,7 +67,14 @@ impl Application {
             router: router(state),
             db,
             settings,
+            worker,
+            run_worker,
         })
+    }
+
+    /// The job worker, for tests that run the queue themselves.
+    pub fn worker(&self) -> Worker {
+        self.worker.clone()
     }
 
     /// The database handles, for tests that arrange data or simulate an outage.
@@ -72,13 +98,28 @@ impl Application {
             .ops
             .backup_interval
             .map(|every| tokio::spawn(backup::schedule(Arc::clone(&self.settings), every)));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP");
+        let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = self.run_worker.then(|| {
+            tokio::spawn(self.worker.run(async {
+                let _ = worker_stopped.await;
+            }))
+        });
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP");
         housekeeping.abort();
         if let Some(backups) = backups {
             backups.abort();
+        }
+        // Let the job in progress finish: its lease would otherwise delay it by minutes.
+        let _ = stop_worker.send(());
+        if let Some(worker) = worker {
+            let _ = worker.await;
         }
         served?;
         self.db.close();
@@ -95,6 +136,18 @@ pub fn router(state: AppState) -> Router {
     middleware::apply(routes, &settings)
 }
 
+/// `neoforge worker`: run background jobs until SIGTERM, without serving HTTP.
+pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings).await?;
+    db.migrate().await?;
+    let settings = Arc::new(settings);
+    let mailer = Mailer::from_settings(&settings)?;
+    let worker = Worker::new(db.clone(), mailer, settings, JobQueue::default());
+    worker.run(shutdown_signal()).await;
+    db.close();
+    Ok(())
+}
+
 /// Periodic clean-up of expired data.
 async fn housekeeping(db: Db) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
@@ -104,6 +157,11 @@ async fn housekeeping(db: Db) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired idempotency keys"),
+        }
+        match auth::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "ended sessions and expired email tokens deleted"),
+            Err(err) => tracing::warn!(error = %err, "could not purge ended sessions"),
         }
     }
 }

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
+use crate::cache::{Cache, RateLimiter};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::jobs::JobQueue;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +15,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub tokens: Arc<TokenKeys>,
     pub passwords: PasswordHasher,
+    pub cache: Cache,
+    pub limiter: RateLimiter,
+    pub jobs: JobQueue,
 }

@@ -16,6 +16,14 @@ impl Timestamp {
         Self(millis)
     }
 
+    /// This time plus `duration`.
+    pub fn plus(self, duration: std::time::Duration) -> Self {
+        Self(
+            self.0
+                .saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
+        )
+    }
+
     pub fn as_millis(self) -> i64 {
         self.0
     }

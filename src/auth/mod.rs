@@ -1,11 +1,34 @@
-//! Accounts and sign-in: registration, login, access tokens and the authenticated-user
-//! extractor every protected route uses.
+//! Accounts and sign-in: registration, login, sessions with rotating refresh tokens, email
+//! verification and password reset, and the authenticated-user extractors every protected
+//! route uses.
 
+pub mod cookie;
 pub mod extract;
+pub mod limits;
 pub mod model;
 pub mod password;
+pub mod recovery;
 pub mod repo;
+pub mod requests;
 pub mod routes;
+pub mod sessions;
 pub mod token;
 
-pub use extract::CurrentUser;
+pub use extract::{AdminUser, CurrentUser};
+
+use std::time::Duration;
+
+use crate::db::{Db, DbError};
+use crate::time::Timestamp;
+
+/// Ended sessions and used email tokens are kept this long for the record, then deleted.
+const KEEP_ENDED: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Delete sessions and email tokens that ended over a week ago.
+pub async fn purge_expired(db: &Db) -> Result<u64, DbError> {
+    let cutoff =
+        Timestamp::from_millis(Timestamp::now().as_millis() - KEEP_ENDED.as_millis() as i64);
+    let mut conn = db.write().await?;
+    Ok(repo::purge_ended(&mut conn, cutoff).await?
+        + repo::purge_email_tokens(&mut conn, cutoff).await?)
+}

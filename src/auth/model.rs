@@ -62,6 +62,10 @@ impl NewPassword {
     pub fn into_secret(self) -> SecretString {
         self.0
     }
+
+    pub fn as_secret(&self) -> &SecretString {
+        &self.0
+    }
 }
 
 /// A display name: trimmed, at most 100 characters; empty means none.

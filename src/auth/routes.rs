@@ -1,53 +1,74 @@
-//! `/api/auth/*`: sign-up and sign-in.
+//! `/api/auth/*` sign-up, sign-in, refresh and logout.
 
 use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
 use utoipa::IntoResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::audit::{self, AuditEvent, Entry};
 use crate::auth::model::{Login, Register, TokenPair};
-use crate::auth::{repo, token};
-use crate::error::{ApiError, ConflictOnDuplicate};
-use crate::http::json::ValidJson;
+use crate::auth::recovery;
+use crate::auth::repo;
+use crate::auth::requests::RefreshRequest;
+use crate::auth::{CurrentUser, cookie, limits, sessions, token};
+use crate::email::Email;
+use crate::error::{ApiError, ConflictOnDuplicate, rate_limit_headers};
+use crate::http::client::ClientInfo;
+use crate::http::json::{OptionalJson, ValidJson};
 use crate::http::responses;
+use crate::jobs::{Job, JobQueue};
 use crate::state::AppState;
 use crate::time::Timestamp;
 use crate::users::model::{Role, User, UserResponse};
 use crate::users::repo as users_repo;
 
-/// How long a refresh token (and so a session) lives without being used.
-const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
-const MAX_USER_AGENT_LEN: usize = 512;
+/// How long a session lives without being refreshed.
+pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
         .routes(routes!(login))
         .routes(routes!(token_form))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .merge(recovery::router())
 }
 
-/// Create an account.
+/// Create an account; a verification email is queued.
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth",
     request_body = crate::auth::model::RegisterRequestSchema,
     responses(
         (status = 201, description = "Account created", body = UserResponse),
-        (status = 400, response = crate::http::responses::BadRequest),
-        (status = 409, response = crate::http::responses::Conflict),
-        (status = 413, response = crate::http::responses::PayloadTooLarge),
-        (status = 415, response = crate::http::responses::UnsupportedMediaType),
-        (status = 422, response = crate::http::responses::ValidationFailed),
+        (status = 400, response = responses::BadRequest),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 429, response = responses::TooManyRequests),
     ))]
 #[tracing::instrument(skip_all)]
 async fn register(
     State(state): State<AppState>,
+    client: ClientInfo,
     ValidJson(request): ValidJson<Register>,
-) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+) -> Result<Response, ApiError> {
+    let limit = state
+        .limiter
+        .hit(&limits::REGISTER_PER_IP, &client.ip_key())
+        .await;
+    if !limit.allowed {
+        return Err(ApiError::TooManyRequests(limit));
+    }
     let password_hash = state.passwords.hash(request.password.into_secret()).await?;
     let now = Timestamp::now();
     let user = User {
@@ -61,18 +82,32 @@ async fn register(
         created_at: now,
         updated_at: now,
     };
-    users_repo::insert(&mut state.db.write().await?, &user)
+    let mut conn = state.db.write().await?;
+    let mut tx = conn.begin().await?;
+    users_repo::insert(&mut tx, &user)
         .await
         .conflict_on_duplicate("An account with this email address already exists.")?;
+    recovery::queue_verification_email(&mut tx, &user).await?;
+    audit::record(
+        &mut tx,
+        Entry::by_user(AuditEvent::Signup, user.id, &client),
+    )
+    .await?;
+    tx.commit().await?;
+    state.jobs.wake();
     tracing::info!(user_id = %user.id, "account registered");
-    Ok((StatusCode::CREATED, Json(user.into())))
+    let response = (StatusCode::CREATED, Json(UserResponse::from(user))).into_response();
+    Ok(rate_limit_headers(limit, response))
 }
 
 /// What both sign-in routes answer.
 #[derive(IntoResponses)]
 pub enum SignInResponses {
-    /// Signed in
-    #[response(status = 200)]
+    /// Signed in. The refresh token is also set as the `neoforge_refresh` cookie.
+    #[response(status = 200, headers(
+        ("Set-Cookie" = String, description = "`neoforge_refresh`: HttpOnly, SameSite=Strict, Path=/api/auth"),
+        ("RateLimit-Limit" = u64), ("RateLimit-Remaining" = u64), ("RateLimit-Reset" = u64),
+    ))]
     SignedIn(TokenPair),
     #[response(status = 400)]
     BadRequest(#[ref_response] responses::BadRequest),
@@ -86,21 +121,22 @@ pub enum SignInResponses {
     UnsupportedMediaType(#[ref_response] responses::UnsupportedMediaType),
     #[response(status = 422)]
     ValidationFailed(#[ref_response] responses::ValidationFailed),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] responses::TooManyRequests),
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password. An unknown email and a wrong password get the same
+/// answer; repeated failures are rate limited (`429`).
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth",
     request_body = crate::auth::model::LoginRequestSchema,
     responses(SignInResponses))]
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    client: ClientInfo,
     ValidJson(request): ValidJson<Login>,
-) -> Result<Json<TokenPair>, ApiError> {
-    sign_in(&state, request, user_agent(&headers))
-        .await
-        .map(Json)
+) -> Response {
+    sign_in(&state, request, &client).await
 }
 
 /// Sign in with the OAuth2 password form (`username` is the email), so the interactive docs
@@ -112,21 +148,57 @@ async fn login(
 #[tracing::instrument(skip_all)]
 async fn token_form(
     State(state): State<AppState>,
+    client: ClientInfo,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<Response, ApiError> {
     let request = Login::from_password_form(&headers, &body)?;
-    sign_in(&state, request, user_agent(&headers))
-        .await
-        .map(Json)
+    Ok(sign_in(&state, request, &client).await)
 }
 
-/// Check the credentials and open a session.
-async fn sign_in(
+/// Check the credentials under the brute-force limits and open a session. Every answer
+/// carries the per-IP limit's headers.
+async fn sign_in(state: &AppState, request: Login, client: &ClientInfo) -> Response {
+    let ip_limit = state
+        .limiter
+        .hit(&limits::LOGIN_PER_IP, &client.ip_key())
+        .await;
+    let result = if ip_limit.allowed {
+        check_and_open_session(state, request, client).await
+    } else {
+        Err(ApiError::TooManyRequests(ip_limit))
+    };
+    let response = match result {
+        Ok((pair, cookie)) => {
+            let mut response = Json(pair).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(err) => err.into_response(),
+    };
+    rate_limit_headers(ip_limit, response)
+}
+
+async fn check_and_open_session(
     state: &AppState,
     request: Login,
-    user_agent: Option<&str>,
-) -> Result<TokenPair, ApiError> {
+    client: &ClientInfo,
+) -> Result<(TokenPair, HeaderValue), ApiError> {
+    let account_ip_key = format!("{}|{}", request.email, client.ip_key());
+    for (policy, key) in [
+        (
+            &limits::FAILED_LOGIN_PER_ACCOUNT_IP,
+            account_ip_key.as_str(),
+        ),
+        (&limits::FAILED_LOGIN_PER_ACCOUNT, request.email.as_str()),
+    ] {
+        let decision = state.limiter.peek(policy, key).await;
+        if !decision.allowed {
+            record_failed_login(state, None, &request.email, "rate_limited", client).await?;
+            return Err(ApiError::TooManyRequests(decision));
+        }
+    }
+
     let user = users_repo::find_by_email(&mut state.db.read().await?, &request.email).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let password_ok = state
@@ -137,7 +209,17 @@ async fn sign_in(
         Some(user) if password_ok => user,
         // Same answer for an unknown email and a wrong password: nobody learns who has an
         // account here.
-        _ => {
+        user => {
+            state
+                .limiter
+                .hit(&limits::FAILED_LOGIN_PER_ACCOUNT_IP, &account_ip_key)
+                .await;
+            state
+                .limiter
+                .hit(&limits::FAILED_LOGIN_PER_ACCOUNT, &request.email)
+                .await;
+            let user_id = user.map(|user| user.id);
+            record_failed_login(state, user_id, &request.email, "bad_credentials", client).await?;
             return Err(ApiError::Unauthorized {
                 detail: "Incorrect email or password.",
                 token_presented: false,
@@ -145,41 +227,227 @@ async fn sign_in(
         }
     };
     if !user.is_active {
+        record_failed_login(state, Some(user.id), &request.email, "deactivated", client).await?;
         return Err(ApiError::Forbidden("This account has been deactivated."));
     }
+    state
+        .limiter
+        .reset(&limits::FAILED_LOGIN_PER_ACCOUNT_IP, &account_ip_key)
+        .await;
 
-    let refresh_token = token::new_refresh_token();
-    let refresh_token_hash = token::hash_refresh_token(&refresh_token);
+    let refresh_token = token::new_opaque_token();
+    let refresh_token_hash = token::hash_opaque_token(&refresh_token);
     let now = Timestamp::now();
     let session = repo::NewSession {
         id: Uuid::now_v7(),
         user_id: user.id,
         refresh_token_hash: &refresh_token_hash,
-        user_agent: user_agent.map(|agent| truncate(agent, MAX_USER_AGENT_LEN)),
+        user_agent: client.user_agent.as_deref(),
         created_at: now,
-        expires_at: Timestamp::from_millis(now.as_millis() + SESSION_TTL.as_millis() as i64),
+        expires_at: now.plus(SESSION_TTL),
     };
-    repo::insert(&mut state.db.write().await?, &session).await?;
-    let access_token = state.tokens.issue(user.id, session.id)?;
+    let mut conn = state.db.write().await?;
+    let mut tx = conn.begin().await?;
+    repo::insert(&mut tx, &session).await?;
+    audit::record(
+        &mut tx,
+        Entry::by_user(AuditEvent::LoginSucceeded, user.id, client)
+            .details(json!({"session_id": session.id})),
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(user_id = %user.id, session_id = %session.id, "signed in");
-    Ok(TokenPair {
-        access_token,
-        refresh_token,
-        token_type: "bearer",
-        expires_in: state.tokens.ttl().as_secs(),
-    })
+    token_pair(state, user.id, session.id, refresh_token)
 }
 
-fn user_agent(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
+async fn record_failed_login(
+    state: &AppState,
+    user_id: Option<Uuid>,
+    email: &str,
+    reason: &str,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let entry = Entry {
+        event: AuditEvent::LoginFailed,
+        user_id,
+        actor_id: None,
+        client,
+        details: json!({"email": email, "reason": reason}),
+    };
+    audit::record(&mut state.db.write().await?, entry).await?;
+    Ok(())
 }
 
-fn truncate(text: &str, max_bytes: usize) -> &str {
-    let mut end = text.len().min(max_bytes);
-    while !text.is_char_boundary(end) {
-        end -= 1;
+/// A new access token for the session, and the refresh token in the body and the cookie.
+fn token_pair(
+    state: &AppState,
+    user_id: Uuid,
+    session_id: Uuid,
+    refresh_token: String,
+) -> Result<(TokenPair, HeaderValue), ApiError> {
+    let access_token = state.tokens.issue(user_id, session_id)?;
+    let cookie = cookie::set(&refresh_token, SESSION_TTL, state.settings.is_production());
+    Ok((
+        TokenPair {
+            access_token,
+            refresh_token,
+            token_type: "bearer",
+            expires_in: state.tokens.ttl().as_secs(),
+        },
+        cookie,
+    ))
+}
+
+/// The refresh token from the body, or else from the cookie (with the anti-forgery header).
+fn presented_refresh_token(
+    body: Option<RefreshRequest>,
+    headers: &HeaderMap,
+) -> Result<Option<SecretString>, ApiError> {
+    match body {
+        Some(request) => Ok(Some(request.refresh_token)),
+        None => Ok(cookie::refresh_token(headers)?.map(SecretString::from)),
     }
-    &text[..end]
+}
+
+const NO_REFRESH_TOKEN: ApiError = ApiError::Unauthorized {
+    detail: "The refresh token is invalid, used or expired; sign in again.",
+    token_presented: false,
+};
+
+/// Exchange a refresh token for a new token pair. Each refresh token works once: presenting
+/// one that was already used ends its whole session (it was stolen or replayed). Send no body
+/// to use the cookie (then `X-Requested-With: neoforge` is required).
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth",
+    request_body(content = Option<crate::auth::requests::RefreshRequestSchema>,
+        description = "Omit the body to use the `neoforge_refresh` cookie"),
+    params(("X-Requested-With" = Option<String>, Header,
+        description = "`neoforge`; required when the refresh token comes from the cookie")),
+    responses(SignInResponses))]
+#[tracing::instrument(skip_all)]
+async fn refresh(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    OptionalJson(body): OptionalJson<RefreshRequest>,
+) -> Result<Response, ApiError> {
+    let limit = state
+        .limiter
+        .hit(&limits::TOKEN_PER_IP, &client.ip_key())
+        .await;
+    if !limit.allowed {
+        return Err(ApiError::TooManyRequests(limit));
+    }
+    let presented = presented_refresh_token(body, &headers)?.ok_or(NO_REFRESH_TOKEN)?;
+    let old_hash = token::hash_opaque_token(presented.expose_secret());
+    let new_token = token::new_opaque_token();
+    let now = Timestamp::now();
+
+    let mut conn = state.db.write().await?;
+    let mut tx = conn.begin().await?;
+    let rotated = repo::rotate(
+        &mut tx,
+        &old_hash,
+        &token::hash_opaque_token(&new_token),
+        now,
+        now.plus(SESSION_TTL),
+    )
+    .await?;
+    let Some((session_id, user_id)) = rotated else {
+        let reused = repo::find_by_used_token(&mut tx, &old_hash).await?;
+        if let Some((session_id, user_id)) = reused {
+            let revoked = repo::revoke(&mut tx, user_id, session_id, now).await?;
+            if revoked {
+                let entry = Entry {
+                    event: AuditEvent::RefreshReuseDetected,
+                    user_id: Some(user_id),
+                    actor_id: None,
+                    client: &client,
+                    details: json!({"session_id": session_id}),
+                };
+                audit::record(&mut tx, entry).await?;
+            }
+            tx.commit().await?;
+            sessions::forget(&state, &[session_id]).await;
+            tracing::warn!(%user_id, %session_id, "refresh token reused: session revoked");
+        }
+        return Err(NO_REFRESH_TOKEN);
+    };
+    let active = users_repo::find_by_id(&mut tx, user_id)
+        .await?
+        .is_some_and(|user| user.is_active);
+    if !active {
+        return Err(ApiError::Forbidden("This account has been deactivated."));
+    }
+    tx.commit().await?;
+    let (pair, cookie) = token_pair(&state, user_id, session_id, new_token)?;
+    let mut response = Json(pair).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(rate_limit_headers(limit, response))
+}
+
+/// End the session: its access and refresh tokens stop working at once, on every replica.
+/// Identifies the session by the bearer token, else by the refresh token in the body or the
+/// cookie (with `X-Requested-With: neoforge`). Clears the cookie.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    security((), ("bearer" = []), ("oauth2" = [])),
+    request_body(content = Option<crate::auth::requests::RefreshRequestSchema>,
+        description = "Only needed without a bearer token or cookie"),
+    responses(
+        (status = 204, description = "Signed out",
+            headers(("Set-Cookie" = String, description = "Clears `neoforge_refresh`"))),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+    ))]
+#[tracing::instrument(skip_all)]
+async fn logout(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    OptionalJson(body): OptionalJson<RefreshRequest>,
+) -> Result<Response, ApiError> {
+    let session = match CurrentUser::from_bearer(&headers, &state).await? {
+        Some(user) => Some((user.session_id, user.id)),
+        None => match presented_refresh_token(body, &headers)? {
+            Some(presented) => {
+                let hash = token::hash_opaque_token(presented.expose_secret());
+                repo::find_by_token(&mut state.db.read().await?, &hash, Timestamp::now()).await?
+            }
+            None => {
+                return Err(ApiError::Unauthorized {
+                    detail: "Sign out needs the bearer token or the refresh token.",
+                    token_presented: false,
+                });
+            }
+        },
+    };
+    let Some((session_id, user_id)) = session else {
+        return Err(NO_REFRESH_TOKEN);
+    };
+    let mut conn = state.db.write().await?;
+    let mut tx = conn.begin().await?;
+    if repo::revoke(&mut tx, user_id, session_id, Timestamp::now()).await? {
+        let entry = Entry::by_user(AuditEvent::Logout, user_id, &client)
+            .details(json!({"session_id": session_id}));
+        audit::record(&mut tx, entry).await?;
+    }
+    tx.commit().await?;
+    sessions::forget(&state, &[session_id]).await;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie::clear(state.settings.is_production()),
+    );
+    Ok(response)
+}
+
+/// Queue an email job in `tx`; call [`JobQueue::wake`] after the commit.
+pub(crate) async fn queue_email(
+    tx: &mut crate::db::Conn,
+    email: Email,
+) -> Result<(), crate::db::DbError> {
+    JobQueue::enqueue(tx, &Job::SendEmail(email))
+        .await
+        .map(drop)
 }

@@ -99,13 +99,14 @@ impl TokenKeys {
     }
 }
 
-/// An opaque refresh token: 256 random bits. Only its hash is stored.
-pub fn new_refresh_token() -> String {
+/// An opaque token (refresh tokens, email links): 256 random bits, URL-safe. Only its hash
+/// is stored.
+pub fn new_opaque_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-/// What the database keeps of a refresh token: a leaked table grants nothing.
-pub fn hash_refresh_token(token: &str) -> String {
+/// What the database keeps of an opaque token: a leaked table grants nothing.
+pub fn hash_opaque_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "idempotency keys",
         include_str!("../../migrations/0003_idempotency_keys.sql"),
     ),
+    (
+        4,
+        "accounts, jobs and audit log",
+        include_str!("../../migrations/0004_accounts_jobs_audit.sql"),
+    ),
 ];
 
 /// Any constant that no other advisory lock of ours uses.

@@ -24,27 +24,56 @@ impl<S: Send + Sync, T: FromJsonFields> FromRequest<S> for ValidJson<T> {
         if !has_json_content_type(&request) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::MalformedBody(rejection.body_text())
-                }
-            })?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|err| ApiError::MalformedBody(err.to_string()))?;
-        let Value::Object(object) = value else {
-            return Err(ApiError::invalid_field("body", "must be a JSON object"));
-        };
-        let mut fields = JsonFields {
-            object,
-            errors: Vec::new(),
-        };
-        let parsed = T::from_fields(&mut fields);
-        fields.finish(parsed).map(ValidJson)
+        let bytes = body_bytes(request, state).await?;
+        parse_fields(&bytes).map(ValidJson)
     }
+}
+
+/// Extractor for an optional JSON body: `None` when the request has no body at all (routes
+/// that also accept their input from a cookie).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: FromJsonFields> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let has_content_type = request.headers().contains_key(header::CONTENT_TYPE);
+        let json = has_json_content_type(&request);
+        let bytes = body_bytes(request, state).await?;
+        if bytes.is_empty() && (!has_content_type || json) {
+            return Ok(Self(None));
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_fields(&bytes).map(|parsed| Self(Some(parsed)))
+    }
+}
+
+async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedBody(rejection.body_text())
+            }
+        })
+}
+
+fn parse_fields<T: FromJsonFields>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|err| ApiError::MalformedBody(err.to_string()))?;
+    let Value::Object(object) = value else {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    };
+    let mut fields = JsonFields {
+        object,
+        errors: Vec::new(),
+    };
+    let parsed = T::from_fields(&mut fields);
+    fields.finish(parsed)
 }
 
 fn has_json_content_type(request: &Request) -> bool {

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP concerns: the middleware stack, request parsing helpers, conditional
 //! responses, health probes and the OpenAPI document.
 
+pub mod client;
 pub mod etag;
 pub mod health;
 pub mod json;

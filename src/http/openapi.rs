@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::responses;
 use crate::state::AppState;
-use crate::{auth, http, observability, todos, users};
+use crate::{admin, auth, http, observability, todos, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
 /// The same bearer token, obtained through the password form: lets the docs sign in.
@@ -35,13 +35,15 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
         responses::PayloadTooLarge,
         responses::UnsupportedMediaType,
         responses::ValidationFailed,
+        responses::TooManyRequests,
     )),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "metrics", description = "Prometheus metrics"),
-        (name = "auth", description = "Sign-up and sign-in"),
-        (name = "users", description = "The current user"),
+        (name = "auth", description = "Sign-up, sign-in, sessions and account recovery"),
+        (name = "users", description = "The current user: profile, password, sessions, account"),
         (name = "todos", description = "The example resource"),
+        (name = "admin", description = "User management and the audit log (role `admin`)"),
     ),
 )]
 struct ApiDoc;
@@ -76,6 +78,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(auth::routes::router())
         .merge(users::routes::router())
         .merge(todos::routes::router())
+        .merge(admin::routes::router())
 }
 
 /// The routes, plus `/openapi.json` and `/docs` serving their document.

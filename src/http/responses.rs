@@ -47,3 +47,16 @@ pub struct UnsupportedMediaType(pub Problem);
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct ValidationFailed(pub Problem);
+
+/// Too many attempts: wait `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(
+        ("Retry-After" = u64, description = "Seconds until another attempt is allowed"),
+        ("RateLimit-Limit" = u64, description = "Requests allowed in the window"),
+        ("RateLimit-Remaining" = u64, description = "Requests left in the window"),
+        ("RateLimit-Reset" = u64, description = "Seconds until the window resets"),
+    )
+)]
+pub struct TooManyRequests(pub Problem);

@@ -2,4 +2,6 @@
 
 pub mod model;
 pub mod repo;
+pub mod requests;
 pub mod routes;
+pub mod sessions;

@@ -1,12 +1,12 @@
 //! The user as stored and as shown.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::time::Timestamp;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
@@ -69,4 +69,18 @@ impl From<User> for UserResponse {
             created_at: user.created_at,
         }
     }
+}
+
+/// One of the user's signed-in devices.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub id: Uuid,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// When its tokens were last refreshed.
+    #[schema(value_type = String, format = DateTime)]
+    pub last_used_at: Timestamp,
+    pub user_agent: Option<String>,
+    /// Whether this is the session of the access token making the request.
+    pub current: bool,
 }

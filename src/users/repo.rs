@@ -3,7 +3,9 @@
 use uuid::Uuid;
 
 use crate::db::{Conn, DbError, Row};
+use crate::http::query::Pagination;
 use crate::params;
+use crate::time::Timestamp;
 use crate::users::model::{Role, User};
 
 /// `SELECT` of every user column with the given `WHERE` clause; [`from_row`] reads it.
@@ -63,4 +65,125 @@ fn from_row(row: &Row<'_>) -> Result<User, DbError> {
         created_at: row.timestamp(7)?,
         updated_at: row.timestamp(8)?,
     })
+}
+
+pub async fn set_password(
+    conn: &mut Conn,
+    id: Uuid,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+        params![id, password_hash, now],
+    )
+    .await
+    .map(drop)
+}
+
+pub async fn mark_email_verified(conn: &mut Conn, id: Uuid, now: Timestamp) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET email_verified = 1, updated_at = $2 WHERE id = $1 AND email_verified = 0",
+        params![id, now],
+    )
+    .await
+    .map(drop)
+}
+
+/// Set the display name; the updated user, or `None` if the account is gone.
+pub async fn set_name(
+    conn: &mut Conn,
+    id: Uuid,
+    name: Option<&str>,
+    now: Timestamp,
+) -> Result<Option<User>, DbError> {
+    conn.query_opt(
+        concat!(
+            "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+            "id, email, name, password_hash, role, is_active, email_verified, created_at, updated_at"
+        ),
+        params![id, name, now],
+        from_row,
+    )
+    .await
+}
+
+/// Change role and/or active flag; the updated user, or `None` if there is no such user.
+pub async fn set_role_and_status(
+    conn: &mut Conn,
+    id: Uuid,
+    role: Option<Role>,
+    is_active: Option<bool>,
+    now: Timestamp,
+) -> Result<Option<User>, DbError> {
+    conn.query_opt(
+        concat!(
+            "UPDATE users SET role = COALESCE($2, role), is_active = COALESCE($3, is_active), ",
+            "updated_at = $4 WHERE id = $1 RETURNING ",
+            "id, email, name, password_hash, role, is_active, email_verified, created_at, updated_at"
+        ),
+        params![id, role.map(Role::as_str), is_active, now],
+        from_row,
+    )
+    .await
+}
+
+/// Delete the account; its todos, sessions and tokens go with it (foreign keys cascade).
+pub async fn delete(conn: &mut Conn, id: Uuid) -> Result<bool, DbError> {
+    conn.execute("DELETE FROM users WHERE id = $1", params![id])
+        .await
+        .map(|deleted| deleted > 0)
+}
+
+/// Users whose email or name contains `query` (case-insensitive), newest first, and how many
+/// match in all.
+pub async fn search(
+    conn: &mut Conn,
+    query: Option<&str>,
+    page: Pagination,
+) -> Result<(Vec<User>, i64), DbError> {
+    let pattern = query.map(like_pattern);
+    let users = conn
+        .query_all(
+            select_users_where!(
+                "($1 IS NULL OR lower(email) LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\') \
+                 ORDER BY id DESC LIMIT $2 OFFSET $3"
+            ),
+            params![pattern.as_deref(), page.limit, page.offset],
+            from_row,
+        )
+        .await?;
+    let total = conn
+        .query_one(
+            "SELECT COUNT(*) FROM users WHERE ($1 IS NULL OR lower(email) LIKE $1 ESCAPE '\\' \
+             OR lower(name) LIKE $1 ESCAPE '\\')",
+            params![pattern.as_deref()],
+            |row| row.int(0),
+        )
+        .await?;
+    Ok((users, total))
+}
+
+/// `%query%` with the query's own `%`, `_` and `\` matched literally.
+fn like_pattern(query: &str) -> String {
+    let mut pattern = String::with_capacity(query.len() + 2);
+    pattern.push('%');
+    for c in query.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Active admins: there must always be at least one.
+pub async fn count_active_admins(conn: &mut Conn) -> Result<i64, DbError> {
+    conn.query_one(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1",
+        &[],
+        |row| row.int(0),
+    )
+    .await
 }

@@ -8,12 +8,15 @@ use std::time::Duration;
 use neoforge::cli::ConfigArgs;
 use neoforge::config::{Environment, Settings};
 use neoforge::db::{Db, Param};
+use neoforge::jobs::Worker;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use uuid::Uuid;
 
 pub const POSTGRES_ENV: &str = "NEOFORGE_TEST_DATABASE_URL";
+/// Set to a `redis://` URL to run the suite on the Redis cache backend.
+pub const REDIS_ENV: &str = "NEOFORGE_TEST_REDIS_URL";
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
@@ -21,7 +24,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub settings: Settings,
+    worker: Worker,
     _database: TestDatabase,
+    _redis: Option<RedisKeys>,
 }
 
 /// A signed-in user of a test app.
@@ -29,6 +34,7 @@ pub struct TestUser {
     pub id: Uuid,
     pub email: String,
     pub token: String,
+    pub refresh_token: String,
 }
 
 /// Knobs a test may turn before the app starts.
@@ -41,6 +47,10 @@ impl TestApp {
 
     pub async fn spawn_with(customise: Customise) -> Self {
         let database = TestDatabase::create().await;
+        let redis = std::env::var(REDIS_ENV).ok().map(|url| RedisKeys {
+            url,
+            prefix: format!("neoforge-test:{}:", Uuid::new_v4().simple()),
+        });
         let mut settings = Settings::new(ConfigArgs {
             addr: "127.0.0.1:0".parse().unwrap(),
             data_dir: database.data_dir.path().to_owned(),
@@ -50,6 +60,15 @@ impl TestApp {
             database_url: database.url.clone(),
             log_filter: "warn".into(),
             cors_origins: String::new(),
+            redis_url: redis.as_ref().map(|redis| redis.url.clone()),
+            redis_prefix: redis
+                .as_ref()
+                .map_or_else(String::new, |redis| redis.prefix.clone()),
+            smtp_url: None,
+            mail_from: "NeoForge <noreply@localhost>".into(),
+            trust_proxy: false,
+            // Tests run the queue themselves, deterministically: see `run_jobs`.
+            worker: false,
             ops: Default::default(),
         })
         .expect("test settings are valid");
@@ -59,6 +78,7 @@ impl TestApp {
             .expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
+        let worker = app.worker();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -70,8 +90,51 @@ impl TestApp {
             client,
             db,
             settings,
+            worker,
             _database: database,
+            _redis: redis,
         }
+    }
+
+    /// Run every due background job now (sends queued emails); returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        self.worker
+            .run_until_idle()
+            .await
+            .expect("the job queue works")
+    }
+
+    /// Run the queued jobs, then return the emails in the outbox sent to `to`, oldest first.
+    pub async fn emails_to(&self, to: &str) -> Vec<String> {
+        self.run_jobs().await;
+        let dir = self.settings.data_dir.join("mail");
+        let mut paths: Vec<_> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .map(|entry| entry.unwrap().path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| std::fs::read_to_string(path).unwrap())
+            .filter(|message| {
+                message
+                    .lines()
+                    .any(|line| line.eq_ignore_ascii_case(&format!("to: {to}")))
+            })
+            .collect()
+    }
+
+    /// The token of the newest link to `path` (e.g. `/verify-email`) emailed to `to`.
+    pub async fn emailed_token(&self, to: &str, path: &str) -> String {
+        let emails = self.emails_to(to).await;
+        emails
+            .iter()
+            .rev()
+            .find_map(|message| link_token(message, path))
+            .unwrap_or_else(|| panic!("no email to {to} links to {path}"))
     }
 
     /// Arrange data directly in the database (what no endpoint can do yet).
@@ -145,11 +208,54 @@ impl TestApp {
             .unwrap();
         let login = self.login(&email, PASSWORD).await;
         assert_eq!(login.status(), StatusCode::OK);
-        let token = body(login).await["access_token"]
-            .as_str()
+        let pair = body(login).await;
+        let token = pair["access_token"].as_str().unwrap().to_owned();
+        let refresh_token = pair["refresh_token"].as_str().unwrap().to_owned();
+        TestUser {
+            id,
+            email,
+            token,
+            refresh_token,
+        }
+    }
+
+    /// Sign `user` in again: a new session. Returns `(access token, refresh token)`.
+    pub async fn new_session(&self, user: &TestUser) -> (String, String) {
+        let login = self.login(&user.email, PASSWORD).await;
+        assert_eq!(login.status(), StatusCode::OK);
+        let pair = body(login).await;
+        (
+            pair["access_token"].as_str().unwrap().to_owned(),
+            pair["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A signed-in user with role `admin`.
+    pub async fn signed_in_admin(&self) -> TestUser {
+        let admin = self.signed_in_user().await;
+        self.sql(
+            "UPDATE users SET role = 'admin' WHERE id = $1",
+            &[admin.id.into()],
+        )
+        .await;
+        admin
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.send_json(
+            Method::POST,
+            "/api/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>) -> Response {
+        with_token(self.request(Method::POST, path), token)
+            .send()
+            .await
             .unwrap()
-            .to_owned();
-        TestUser { id, email, token }
     }
 
     pub async fn create_todo(&self, user: &TestUser, body: &Value) -> Response {
@@ -162,6 +268,41 @@ impl TestApp {
         let response = self.create_todo(user, &json!({"title": title})).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         body(response).await
+    }
+}
+
+/// The `token` of a link to `path` in a raw message (quoted-printable soft breaks undone).
+pub fn link_token(message: &str, path: &str) -> Option<String> {
+    let decoded = message.replace("=\r\n", "").replace("=3D", "=");
+    let marker = format!("{path}?token=");
+    let start = decoded.find(&marker)? + marker.len();
+    let token: String = decoded[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// The test's own Redis keys, deleted when the test ends.
+struct RedisKeys {
+    url: String,
+    prefix: String,
+}
+
+impl Drop for RedisKeys {
+    fn drop(&mut self) {
+        let Ok(mut connection) =
+            redis::Client::open(self.url.as_str()).and_then(|client| client.get_connection())
+        else {
+            return;
+        };
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.prefix))
+            .query(&mut connection)
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut connection);
+        }
     }
 }
 

@@ -109,6 +109,10 @@ async fn no_credential_ever_reaches_the_logs() {
         .await
         .unwrap();
     assert_eq!(registered.status(), StatusCode::CREATED);
+    let registered_id = registered.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let login: Value = client
         .post(server.url("/api/auth/login"))
         .json(&json!({"email": email, "password": PASSWORD}))
@@ -118,8 +122,44 @@ async fn no_credential_ever_reaches_the_logs() {
         .json()
         .await
         .unwrap();
-    let access = login["access_token"].as_str().unwrap().to_owned();
     let refresh = login["refresh_token"].as_str().unwrap().to_owned();
+
+    // The browser's flow: the refresh token travels in a cookie.
+    let by_cookie = client
+        .post(server.url("/api/auth/refresh"))
+        .header("cookie", format!("neoforge_refresh={refresh}"))
+        .header("x-requested-with", "neoforge")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_cookie.status(), StatusCode::OK);
+    let set_cookie = by_cookie.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let cookie_pair: Value = by_cookie.json().await.unwrap();
+    let cookie_refresh = cookie_pair["refresh_token"].as_str().unwrap().to_owned();
+    // An API client's flow: in the body.
+    let by_body: Value = client
+        .post(server.url("/api/auth/refresh"))
+        .json(&json!({"refresh_token": cookie_refresh}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body_refresh = by_body["refresh_token"].as_str().unwrap().to_owned();
+    let body_access = by_body["access_token"].as_str().unwrap().to_owned();
+    // Reusing a rotated token is refused (and ends the session).
+    let reused = client
+        .post(server.url("/api/auth/refresh"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
+    let user_id = registered_id.clone();
     let form = client
         .post(server.url("/api/auth/token"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -140,6 +180,16 @@ async fn no_credential_ever_reaches_the_logs() {
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
 
+    let login_again: Value = client
+        .post(server.url("/api/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = login_again["access_token"].as_str().unwrap().to_owned();
     let authorization = format!("Bearer {access}");
     let mut request_ids = Vec::new();
     for _ in 0..2 {
@@ -168,6 +218,21 @@ async fn no_credential_ever_reaches_the_logs() {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    let logout = client
+        .post(server.url("/api/auth/logout"))
+        .header("authorization", &authorization)
+        .header(
+            "cookie",
+            format!(
+                "neoforge_refresh={}",
+                login_again["refresh_token"].as_str().unwrap()
+            ),
+        )
+        .header("x-requested-with", "neoforge")
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.status().is_success(), "{}", logout.status());
 
     let (stdout, stderr) = server.stop();
     let everything = format!("{}\n{stderr}", stdout.join("\n"));
@@ -179,6 +244,18 @@ async fn no_credential_ever_reaches_the_logs() {
         ("password", PASSWORD),
         ("access token", access.as_str()),
         ("refresh token", refresh.as_str()),
+        (
+            "first access token",
+            login["access_token"].as_str().unwrap(),
+        ),
+        ("refresh token sent as a cookie", cookie_refresh.as_str()),
+        ("refresh token sent in a body", body_refresh.as_str()),
+        ("refreshed access token", body_access.as_str()),
+        ("Set-Cookie value", set_cookie.as_str()),
+        (
+            "second session's refresh token",
+            login_again["refresh_token"].as_str().unwrap(),
+        ),
         ("token from the password form", form_token.as_str()),
         ("Authorization header", authorization.as_str()),
         ("cookie", COOKIE),
@@ -204,11 +281,13 @@ async fn no_credential_ever_reaches_the_logs() {
         assert_eq!(log["level"], "INFO");
         assert_eq!(log["span"]["request_id"], id.as_str());
         assert_eq!(log["span"]["method"], "GET");
+        assert_eq!(log["span"]["user_id"], user_id.as_str());
         assert_eq!(log["status"], 200);
         assert!(log["latency_ms"].as_f64().unwrap() >= 0.0);
     }
     assert_eq!(request_logs(&lines, "/api/auth/register").len(), 1);
-    assert_eq!(request_logs(&lines, "/api/auth/login").len(), 2);
+    assert_eq!(request_logs(&lines, "/api/auth/login").len(), 3);
+    assert_eq!(request_logs(&lines, "/api/auth/refresh").len(), 3);
 }
 
 #[tokio::test]

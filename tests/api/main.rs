@@ -1,8 +1,11 @@
 //! The HTTP API, tested black-box against the real application. Runs on SQLite by default
 //! and on PostgreSQL when `NEOFORGE_TEST_DATABASE_URL` is set.
 
+mod account;
+mod admin;
 mod auth;
 mod backup;
+mod brute_force;
 mod conventions;
 mod docs;
 mod health;
@@ -11,5 +14,7 @@ mod idempotency;
 mod logging;
 mod metrics;
 mod process;
+mod recovery;
+mod sessions;
 mod todos;
 mod users;

@@ -1,0 +1,151 @@
+//! Redis, shared by every replica: one multiplexed connection that reconnects by itself.
+//! Every call has a short time-out; a failure is logged, counted and answered as a miss.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use secrecy::ExposeSecret;
+
+use crate::config::RedisSettings;
+
+/// Redis answers in well under a millisecond; a slower answer means trouble, and requests
+/// must not wait for it.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+    /// Whether the last call succeeded; flips are logged once, not per request.
+    up: Arc<AtomicBool>,
+}
+
+/// A counter in a fixed window: `INCR`, and start the window's clock on the first hit.
+const HIT_SCRIPT: &str = r"
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {count, ttl}
+";
+
+impl RedisStore {
+    pub async fn connect(settings: &RedisSettings) -> anyhow::Result<Self> {
+        let client = redis::Client::open(settings.url.expose_secret())
+            .context("REDIS_URL is not a valid Redis URL")?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let connection = client
+            .get_connection_manager_with_config(config)
+            .await
+            .context("connecting to Redis (REDIS_URL)")?;
+        metrics::gauge!("neoforge_cache_backend_up").set(1.0);
+        Ok(Self {
+            connection,
+            prefix: settings.key_prefix.as_str().into(),
+            up: Arc::new(AtomicBool::new(true)),
+        })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// Note the outcome of a call; log and report changes of state only.
+    fn observe<T>(&self, result: redis::RedisResult<T>) -> Option<T> {
+        match result {
+            Ok(value) => {
+                if !self.up.swap(true, Ordering::Relaxed) {
+                    tracing::info!("Redis answers again");
+                    metrics::gauge!("neoforge_cache_backend_up").set(1.0);
+                }
+                Some(value)
+            }
+            Err(err) => {
+                if self.up.swap(false, Ordering::Relaxed) {
+                    tracing::error!(error = %err, "Redis is failing: cache bypassed, rate limits in process");
+                    metrics::gauge!("neoforge_cache_backend_up").set(0.0);
+                }
+                None
+            }
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Option<String> {
+        let mut connection = self.connection.clone();
+        let result = redis::cmd("GET")
+            .arg(self.key(key))
+            .query_async::<Option<String>>(&mut connection)
+            .await;
+        self.observe(result).flatten()
+    }
+
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) {
+        let mut connection = self.connection.clone();
+        let mut command = redis::cmd("SET");
+        command
+            .arg(self.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64);
+        if only_if_absent {
+            command.arg("NX");
+        }
+        let result = command.query_async::<()>(&mut connection).await;
+        self.observe(result);
+    }
+
+    /// Count a hit in the window `key`; `None` when Redis fails. Returns the count so far and
+    /// the time left in the window.
+    pub async fn hit(&self, key: &str, window: Duration) -> Option<(u64, Duration)> {
+        let mut connection = self.connection.clone();
+        let result = redis::Script::new(HIT_SCRIPT)
+            .key(self.key(key))
+            .arg(window.as_millis().max(1) as u64)
+            .invoke_async::<(u64, i64)>(&mut connection)
+            .await;
+        self.observe(result)
+            .map(|(count, ttl)| (count, Duration::from_millis(ttl.max(0) as u64)))
+    }
+
+    /// The count in the window `key` without adding to it.
+    pub async fn peek(&self, key: &str) -> Option<(u64, Duration)> {
+        let mut connection = self.connection.clone();
+        let result = redis::pipe()
+            .cmd("GET")
+            .arg(self.key(key))
+            .cmd("PTTL")
+            .arg(self.key(key))
+            .query_async::<(Option<u64>, i64)>(&mut connection)
+            .await;
+        self.observe(result)
+            .map(|(count, ttl)| (count.unwrap_or(0), Duration::from_millis(ttl.max(0) as u64)))
+    }
+
+    pub async fn delete(&self, key: &str) {
+        let mut connection = self.connection.clone();
+        let result = redis::cmd("DEL")
+            .arg(self.key(key))
+            .query_async::<()>(&mut connection)
+            .await;
+        self.observe(result);
+    }
+
+    pub async fn ping(&self) -> Result<(), String> {
+        let mut connection = self.connection.clone();
+        let result = redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+}
