@@ -116,8 +116,9 @@ pub struct ConfigArgs {
         default_value = "neoforge:"
     )]
     pub redis_prefix: String,
-    /// `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://...` (TLS); unset means
-    /// each email is written to `<data dir>/mail/` as an `.eml` file.
+    /// `smtps://user:pass@host:465` (TLS) or `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS); a plain `smtp://host:25` suits a local relay only. Unset means each email is
+    /// written to `<data dir>/mail/` as an `.eml` file.
     #[arg(long, global = true, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender of outgoing email.

@@ -131,6 +131,14 @@ impl Settings {
         };
         let smtp_url = match args.smtp_url {
             Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
+                let credentials_in_clear = url.starts_with("smtp://")
+                    && url.contains('@')
+                    && !url.contains("tls=required");
+                if environment == Environment::Production && credentials_in_clear {
+                    bail!(
+                        "SMTP_URL would send the SMTP password unencrypted: use smtps:// or add ?tls=required"
+                    );
+                }
                 Some(SecretString::from(url))
             }
             Some(_) => bail!("SMTP_URL must start with smtp:// or smtps://"),

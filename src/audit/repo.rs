@@ -71,7 +71,7 @@ pub async fn list(
     let records = conn
         .query_all(
             "SELECT id, at, event, user_id, actor_id, ip, user_agent, details FROM audit_log \
-             WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR event = $2) \
+             WHERE (CAST($1 AS TEXT) IS NULL OR user_id = $1) AND (CAST($2 AS TEXT) IS NULL OR event = $2) \
              ORDER BY id DESC LIMIT $3 OFFSET $4",
             params,
             from_row,
@@ -80,7 +80,7 @@ pub async fn list(
     let total = conn
         .query_one(
             "SELECT COUNT(*) FROM audit_log \
-             WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR event = $2)",
+             WHERE (CAST($1 AS TEXT) IS NULL OR user_id = $1) AND (CAST($2 AS TEXT) IS NULL OR event = $2)",
             &params[..2],
             |row| row.int(0),
         )

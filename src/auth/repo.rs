@@ -136,7 +136,7 @@ pub async fn revoke_all(
 ) -> Result<Vec<Uuid>, DbError> {
     conn.query_all(
         "UPDATE sessions SET revoked_at = $3 \
-         WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2) \
+         WHERE user_id = $1 AND revoked_at IS NULL AND (CAST($2 AS TEXT) IS NULL OR id <> $2) \
          RETURNING id",
         params![user_id, keep, now],
         |row| row.uuid(0),

@@ -2,8 +2,8 @@
 //! Every call has a short time-out; a failure is logged, counted and answered as a miss.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -14,7 +14,9 @@ use crate::config::RedisSettings;
 /// Redis answers in well under a millisecond; a slower answer means trouble, and requests
 /// must not wait for it.
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// After a failure, requests skip Redis this long instead of each waiting for a time-out.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct RedisStore {
@@ -22,6 +24,9 @@ pub struct RedisStore {
     prefix: Arc<str>,
     /// Whether the last call succeeded; flips are logged once, not per request.
     up: Arc<AtomicBool>,
+    /// When the last call failed, in milliseconds since `epoch`.
+    failed_at: Arc<AtomicU64>,
+    epoch: Instant,
 }
 
 /// A counter in a fixed window: `INCR`, and start the window's clock on the first hit.
@@ -40,8 +45,8 @@ impl RedisStore {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(1));
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
         let connection = client
             .get_connection_manager_with_config(config)
             .await
@@ -51,7 +56,16 @@ impl RedisStore {
             connection,
             prefix: settings.key_prefix.as_str().into(),
             up: Arc::new(AtomicBool::new(true)),
+            failed_at: Arc::new(AtomicU64::new(0)),
+            epoch: Instant::now(),
         })
+    }
+
+    /// Whether to skip Redis for now: it failed less than [`RETRY_AFTER`] ago.
+    fn cooling_down(&self) -> bool {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let retry_at = self.failed_at.load(Ordering::Relaxed) + RETRY_AFTER.as_millis() as u64;
+        !self.up.load(Ordering::Relaxed) && now < retry_at
     }
 
     fn key(&self, key: &str) -> String {
@@ -69,6 +83,8 @@ impl RedisStore {
                 Some(value)
             }
             Err(err) => {
+                self.failed_at
+                    .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
                 if self.up.swap(false, Ordering::Relaxed) {
                     tracing::error!(error = %err, "Redis is failing: cache bypassed, rate limits in process");
                     metrics::gauge!("neoforge_cache_backend_up").set(0.0);
@@ -79,6 +95,9 @@ impl RedisStore {
     }
 
     pub async fn get(&self, key: &str) -> Option<String> {
+        if self.cooling_down() {
+            return None;
+        }
         let mut connection = self.connection.clone();
         let result = redis::cmd("GET")
             .arg(self.key(key))
@@ -88,6 +107,9 @@ impl RedisStore {
     }
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) {
+        if self.cooling_down() {
+            return;
+        }
         let mut connection = self.connection.clone();
         let mut command = redis::cmd("SET");
         command
@@ -105,6 +127,9 @@ impl RedisStore {
     /// Count a hit in the window `key`; `None` when Redis fails. Returns the count so far and
     /// the time left in the window.
     pub async fn hit(&self, key: &str, window: Duration) -> Option<(u64, Duration)> {
+        if self.cooling_down() {
+            return None;
+        }
         let mut connection = self.connection.clone();
         let result = redis::Script::new(HIT_SCRIPT)
             .key(self.key(key))
@@ -117,6 +142,9 @@ impl RedisStore {
 
     /// The count in the window `key` without adding to it.
     pub async fn peek(&self, key: &str) -> Option<(u64, Duration)> {
+        if self.cooling_down() {
+            return None;
+        }
         let mut connection = self.connection.clone();
         let result = redis::pipe()
             .cmd("GET")
@@ -130,6 +158,9 @@ impl RedisStore {
     }
 
     pub async fn delete(&self, key: &str) {
+        if self.cooling_down() {
+            return;
+        }
         let mut connection = self.connection.clone();
         let result = redis::cmd("DEL")
             .arg(self.key(key))

@@ -38,7 +38,7 @@ pub struct Readiness {
     #[schema(example = "ready")]
     status: &'static str,
     /// Each backing service and whether it answers: `ok` or `error`.
-    #[schema(example = json!({"database": "ok"}))]
+    #[schema(example = json!({"database": "ok", "cache": "ok"}))]
     checks: BTreeMap<&'static str, &'static str>,
 }
 
@@ -74,6 +74,15 @@ async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, NotRead
         tracing::warn!(error = %err, "readiness: database check failed");
     }
     checks.insert("database", if database.is_ok() { "ok" } else { "error" });
+    // Without Redis the app still serves (cache bypassed, limits in process), but a replica
+    // that cannot reach the shared store should not take traffic while others can.
+    if state.cache.backend_name() == "redis" {
+        let cache = state.cache.ping().await;
+        if let Err(err) = &cache {
+            tracing::warn!(error = %err, "readiness: cache check failed");
+        }
+        checks.insert("cache", if cache.is_ok() { "ok" } else { "error" });
+    }
 
     let failing: Vec<_> = checks
         .iter()

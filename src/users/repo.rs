@@ -146,7 +146,7 @@ pub async fn search(
     let users = conn
         .query_all(
             select_users_where!(
-                "($1 IS NULL OR lower(email) LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\') \
+                "(CAST($1 AS TEXT) IS NULL OR lower(email) LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\') \
                  ORDER BY id DESC LIMIT $2 OFFSET $3"
             ),
             params![pattern.as_deref(), page.limit, page.offset],
@@ -155,7 +155,7 @@ pub async fn search(
         .await?;
     let total = conn
         .query_one(
-            "SELECT COUNT(*) FROM users WHERE ($1 IS NULL OR lower(email) LIKE $1 ESCAPE '\\' \
+            "SELECT COUNT(*) FROM users WHERE (CAST($1 AS TEXT) IS NULL OR lower(email) LIKE $1 ESCAPE '\\' \
              OR lower(name) LIKE $1 ESCAPE '\\')",
             params![pattern.as_deref()],
             |row| row.int(0),

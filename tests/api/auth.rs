@@ -200,10 +200,39 @@ async fn forged_expired_and_malformed_tokens_are_401() {
         )
     };
 
+    // Algorithm substitution: the same key with another HMAC, and an RS256 header over the
+    // HS256 signature (the classic public-key confusion).
+    let hs512 = {
+        use jsonwebtoken::{Algorithm, EncodingKey, Header};
+        use secrecy::ExposeSecret;
+        use sha2::{Digest, Sha256};
+        let key = Sha256::new()
+            .chain_update(b"neoforge access token v1\0")
+            .chain_update(app.settings.secret.expose_secret().as_bytes())
+            .finalize();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS512),
+            &claims,
+            &EncodingKey::from_secret(&key),
+        )
+        .unwrap()
+    };
+    let rs256_header = {
+        let signature = user.token.rsplit('.').next().unwrap();
+        format!(
+            "{}.{payload}.{signature}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#)
+        )
+    };
+
     for token in [
         expired,
         other_key,
         alg_none,
+        hs512,
+        rs256_header,
         tampered,
         "garbage".to_owned(),
         String::new(),

@@ -37,15 +37,13 @@ pub struct TestUser {
     pub refresh_token: String,
 }
 
-/// Knobs a test may turn before the app starts.
-pub type Customise = fn(&mut Settings);
-
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }
 
-    pub async fn spawn_with(customise: Customise) -> Self {
+    /// Start the app with settings a test adjusted first.
+    pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::create().await;
         let redis = std::env::var(REDIS_ENV).ok().map(|url| RedisKeys {
             url,
@@ -94,6 +92,11 @@ impl TestApp {
             _database: database,
             _redis: redis,
         }
+    }
+
+    /// The app's job worker (a test may run several at once).
+    pub fn worker(&self) -> &Worker {
+        &self.worker
     }
 
     /// Run every due background job now (sends queued emails); returns how many ran.

@@ -11,6 +11,7 @@ mod docs;
 mod health;
 mod helpers;
 mod idempotency;
+mod jobs;
 mod logging;
 mod metrics;
 mod process;

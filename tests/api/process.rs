@@ -161,3 +161,104 @@ fn flags_override_the_environment() {
     assert!(elsewhere.path().join("neoforge.db").exists());
     assert!(!data_dir.path().join("neoforge.db").exists());
 }
+
+/// The role and password hash of `email` in the data dir's database.
+fn stored_account(data_dir: &TempDir, email: &str) -> Option<(String, String)> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let settings = neoforge::config::Settings::new(
+            <neoforge::cli::Cli as clap::Parser>::parse_from([
+                "neoforge",
+                "--data-dir",
+                data_dir.path().to_str().unwrap(),
+            ])
+            .config,
+        )
+        .unwrap();
+        let db = neoforge::db::Db::connect(&settings).await.unwrap();
+        let mut conn = db.read().await.unwrap();
+        let user = neoforge::users::repo::find_by_email(&mut conn, email)
+            .await
+            .unwrap();
+        drop(conn);
+        db.close();
+        user.map(|user| (user.role.as_str().to_owned(), user.password_hash))
+    })
+}
+
+fn create_admin(data_dir: &TempDir, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = neoforge(data_dir)
+        .arg("create-admin")
+        .args(args)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn create_admin_creates_or_promotes_an_account() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let created = create_admin(
+        &data_dir,
+        &[
+            "--email",
+            "Root@Example.com",
+            "--password",
+            "a long admin passphrase",
+        ],
+        "",
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let (role, hash) = stored_account(&data_dir, "root@example.com").unwrap();
+    assert_eq!(role, "admin");
+    assert!(hash.starts_with("$argon2id$"));
+
+    // The password from standard input, for a second admin.
+    let from_stdin = create_admin(
+        &data_dir,
+        &["--email", "ops@example.com"],
+        "piped passphrase!\n",
+    );
+    assert!(from_stdin.status.success());
+    assert_eq!(
+        stored_account(&data_dir, "ops@example.com").unwrap().0,
+        "admin"
+    );
+
+    // Running it again promotes and keeps the password.
+    let again = create_admin(
+        &data_dir,
+        &[
+            "--email",
+            "root@example.com",
+            "--password",
+            "ignored one here",
+        ],
+        "",
+    );
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("unchanged"));
+    assert_eq!(
+        stored_account(&data_dir, "root@example.com").unwrap().1,
+        hash
+    );
+
+    let weak = create_admin(
+        &data_dir,
+        &["--email", "x@example.com", "--password", "short"],
+        "",
+    );
+    assert!(!weak.status.success());
+    assert!(stored_account(&data_dir, "x@example.com").is_none());
+}
