@@ -17,11 +17,9 @@ use crate::observability::metrics::{
 /// The route label of requests that matched no route.
 pub const UNMATCHED: &str = "unmatched";
 
-/// The request span's field that the authentication extractor fills in with the caller's id.
-pub const USER_ID_FIELD: &str = "user_id";
-
 /// Measure and log a request. Runs inside the request-id layer, outside everything else, so it
-/// sees the final status (time-outs, caught panics, problem details included).
+/// sees the final status (time-outs, caught panics, problem details included). The span's
+/// `user_id` starts empty: the authentication extractor records the caller's id into it.
 pub async fn observe(State(slow): State<Duration>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let route = request
