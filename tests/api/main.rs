@@ -18,4 +18,6 @@ mod process;
 mod recovery;
 mod sessions;
 mod todos;
+#[cfg(feature = "otel")]
+mod traces;
 mod users;
