@@ -55,6 +55,7 @@ pub async fn create(settings: &Settings, output: Option<PathBuf>) -> anyhow::Res
         path.file_name().unwrap_or_default().to_string_lossy()
     ));
     let _ = std::fs::remove_file(&partial);
+    create_private(&partial)?;
     let tables = match &settings.database {
         DatabaseSettings::Sqlite { path: database } => {
             let (database, partial) = (database.clone(), partial.clone());
@@ -72,6 +73,19 @@ pub async fn create(settings: &Settings, output: Option<PathBuf>) -> anyhow::Res
     std::fs::rename(&partial, &path)
         .with_context(|| format!("moving the backup to {}", path.display()))?;
     Ok(Backup { path, tables })
+}
+
+/// An empty file only its owner can read: a backup holds every password hash and session.
+/// Both SQLite and `pg_dump` write into an existing file and keep its mode.
+fn create_private(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    Ok(())
 }
 
 /// Restore `backup` into a scratch database and check it: integrity, the migrations table,

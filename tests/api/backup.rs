@@ -78,6 +78,12 @@ async fn a_backup_taken_under_write_load_restores_consistently() {
         "writes went on during the backup"
     );
     assert!(taken.path.starts_with(backup::directory(&app.settings)));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&taken.path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only the owner can read a backup");
+    }
 }
 
 #[tokio::test]
