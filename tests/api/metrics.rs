@@ -132,3 +132,29 @@ async fn in_flight_requests_and_the_database_pool_are_reported() {
         "the idle connections are reported"
     );
 }
+
+/// Wait out background work (start-up housekeeping) until every connection is back.
+async fn settled(app: &TestApp) -> neoforge::db::PoolStatus {
+    for _ in 0..100 {
+        let status = app.db.pool_status();
+        if status.idle == status.size {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!(
+        "connections were never returned: {:?}",
+        app.db.pool_status()
+    );
+}
+
+#[tokio::test]
+async fn the_pool_status_counts_connections_lent_out() {
+    let app = TestApp::spawn().await;
+    assert!(settled(&app).await.size >= 1);
+    let conn = app.db.write().await.unwrap();
+    let busy = app.db.pool_status();
+    assert!(busy.idle < busy.size, "{busy:?}");
+    drop(conn);
+    settled(&app).await;
+}
