@@ -158,3 +158,45 @@ async fn the_pool_status_counts_connections_lent_out() {
     drop(conn);
     settled(&app).await;
 }
+
+#[tokio::test]
+async fn auth_cache_rate_limit_and_job_families_move() {
+    let app = TestApp::spawn_with(|settings| {
+        // Every delivery fails: the retry series moves too.
+        settings.smtp_url = Some("smtp://127.0.0.1:1".to_owned().into());
+    })
+    .await;
+    let series = [
+        r#"neoforge_auth_events_total{event="signup"}"#,
+        r#"neoforge_auth_events_total{event="login_failed"}"#,
+        r#"neoforge_cache_requests_total{cache="session",result="miss"}"#,
+        r#"neoforge_cache_requests_total{cache="session",result="hit"}"#,
+        r#"neoforge_rate_limit_rejections_total{policy="resend_user"}"#,
+        r#"neoforge_jobs_retries_total{kind="send_email"}"#,
+        r#"neoforge_job_duration_seconds_count{kind="send_email",outcome="retry"}"#,
+    ];
+    let before = scrape(&app).await;
+    let user = app.signed_in_user().await;
+    app.login(&user.email, "not the password").await;
+    for _ in 0..2 {
+        app.get("/api/users/me", Some(&user.token)).await;
+    }
+    for _ in 0..4 {
+        app.post("/api/auth/resend-verification", Some(&user.token))
+            .await;
+    }
+    assert!(app.run_jobs().await >= 1);
+    let after = scrape(&app).await;
+    for name in series {
+        assert!(
+            sample(&after, name) > sample(&before, name),
+            "{name} did not move"
+        );
+    }
+    assert!(
+        after
+            .lines()
+            .any(|line| line.starts_with(r#"neoforge_jobs_queue_depth{state="pending"}"#)),
+        "queue depth is reported"
+    );
+}
