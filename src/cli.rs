@@ -24,6 +24,20 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Back up the database; safe while the server runs.
+    Backup {
+        /// Where to write the backup [default: a new timestamped file in <data dir>/backups/].
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Restore the backup into a scratch database and check it against the source.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Replace the database's contents with a backup (SQLite: stop the server first).
+    Restore {
+        /// The backup file to restore.
+        file: PathBuf,
+    },
     /// Print the OpenAPI document as JSON.
     Openapi,
     /// Create an admin account, or promote an existing one, and exit.
@@ -127,10 +141,141 @@ pub struct ConfigArgs {
     /// Log filter, e.g. `info` or `neoforge=debug,tower_http=info`.
     #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
+    #[command(flatten)]
+    pub ops: OpsArgs,
+}
+
+const SLOW_REQUEST_MS: u64 = 500;
+const BACKUP_INTERVAL_HOURS: u64 = 0;
+const BACKUP_KEEP: usize = 7;
+
+/// Logs, traces and backups.
+#[derive(Args, Clone)]
+pub struct OpsArgs {
+    /// Requests slower than this many milliseconds are logged as warnings.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_SLOW_REQUEST_MS",
+        default_value_t = SLOW_REQUEST_MS
+    )]
+    pub slow_request_ms: u64,
+    /// Hours between scheduled backups by the server; 0 turns them off.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_BACKUP_INTERVAL",
+        default_value_t = BACKUP_INTERVAL_HOURS
+    )]
+    pub backup_interval: u64,
+    /// How many of the newest backups to keep in `<data dir>/backups/`.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_BACKUP_KEEP",
+        default_value_t = BACKUP_KEEP
+    )]
+    pub backup_keep: usize,
+    /// OTLP/HTTP collector to export traces to (`http://localhost:4318`); needs a build with
+    /// the `otel` feature.
+    #[arg(long, global = true, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otel_endpoint: Option<String>,
+}
+
+/// The documented defaults, for code that builds settings without parsing a command line.
+impl Default for OpsArgs {
+    fn default() -> Self {
+        Self {
+            slow_request_ms: SLOW_REQUEST_MS,
+            backup_interval: BACKUP_INTERVAL_HOURS,
+            backup_keep: BACKUP_KEEP,
+            otel_endpoint: None,
+        }
+    }
 }
 
 impl ConfigArgs {
     pub fn into_settings(self) -> anyhow::Result<Settings> {
         Settings::new(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Environment-only settings, kept out of flags on purpose.
+    const ENV_ONLY: &[&str] = &["NEOFORGE_SECRET"];
+
+    /// `variable -> (flag, planned)` from the README's configuration table; `planned` rows are
+    /// documented ahead of the code and marked **not read yet**.
+    fn readme_table() -> BTreeMap<String, (Option<String>, bool)> {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("### Configuration")
+            .nth(1)
+            .expect("the README has a Configuration section");
+        let section = section.split("\n#").next().unwrap_or_default();
+        section
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let name = cells[1].trim_matches('`').to_owned();
+                let flag = cells[2]
+                    .strip_prefix('`')
+                    .and_then(|flag| flag.strip_suffix('`'))
+                    .map(str::to_owned);
+                (name, (flag, line.contains("**not read yet**")))
+            })
+            .collect()
+    }
+
+    /// `variable -> flag` for every setting the command line knows.
+    fn clap_settings() -> BTreeMap<String, String> {
+        Cli::command()
+            .get_arguments()
+            .filter_map(|arg| {
+                let env = arg.get_env()?.to_str()?.to_owned();
+                Some((env, format!("--{}", arg.get_long()?)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_documents_exactly_the_settings_the_binary_reads() {
+        let readme = readme_table();
+        let clap = clap_settings();
+        assert!(readme.len() >= 8, "the table was not found: {readme:?}");
+        for (name, (flag, planned)) in &readme {
+            let known = clap.get(name);
+            if *planned {
+                assert!(known.is_none(), "{name} is read now: update its README row");
+                continue;
+            }
+            if ENV_ONLY.contains(&name.as_str()) {
+                assert!(known.is_none(), "{name} must stay out of the flags");
+                continue;
+            }
+            let known = known
+                .unwrap_or_else(|| panic!("the README lists {name}, the binary does not read it"));
+            assert_eq!(flag.as_ref(), Some(known), "the README's flag for {name}");
+        }
+        for name in clap.keys() {
+            assert!(
+                readme.contains_key(name),
+                "{name} is missing from the README's table"
+            );
+        }
+        for name in ENV_ONLY {
+            assert!(
+                readme.contains_key(*name),
+                "{name} is missing from the README's table"
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cli::ConfigArgs;
+use crate::cli::{ConfigArgs, OpsArgs};
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
 const MIN_SECRET_LEN: usize = 32;
@@ -47,12 +47,41 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// Run the job worker in the server process.
     pub run_worker: bool,
+    pub ops: OpsSettings,
 }
 
 #[derive(Clone)]
 pub struct RedisSettings {
     pub url: SecretString,
     pub key_prefix: String,
+}
+
+/// Logs, traces and backups.
+#[derive(Clone)]
+pub struct OpsSettings {
+    /// Requests slower than this are logged as warnings.
+    pub slow_request: Duration,
+    /// Time between scheduled backups by the server; `None`: no scheduled backups.
+    pub backup_interval: Option<Duration>,
+    /// How many of the newest backups to keep.
+    pub backup_keep: usize,
+    /// OTLP/HTTP endpoint to export traces to.
+    pub otel_endpoint: Option<String>,
+}
+
+impl OpsSettings {
+    fn new(args: OpsArgs) -> anyhow::Result<Self> {
+        if args.backup_keep == 0 {
+            bail!("NEOFORGE_BACKUP_KEEP must be at least 1");
+        }
+        Ok(Self {
+            slow_request: Duration::from_millis(args.slow_request_ms),
+            backup_interval: (args.backup_interval > 0)
+                .then(|| Duration::from_secs(args.backup_interval.saturating_mul(60 * 60))),
+            backup_keep: args.backup_keep,
+            otel_endpoint: args.otel_endpoint.filter(|endpoint| !endpoint.is_empty()),
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -134,6 +163,7 @@ impl Settings {
             mail_from,
             trust_proxy: args.trust_proxy,
             run_worker: args.worker,
+            ops: OpsSettings::new(args.ops)?,
         })
     }
 

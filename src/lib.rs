@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod cli;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;
+pub mod observability;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

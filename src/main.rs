@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = cli.config.into_settings()?;
-    neoforge::telemetry::init(&settings.log_filter);
+    let _telemetry = neoforge::telemetry::init(&settings);
 
     match command {
         Command::Serve => {
@@ -30,6 +30,19 @@ async fn main() -> anyhow::Result<()> {
             let db = neoforge::db::Db::connect(&settings).await?;
             db.migrate().await?;
             tracing::info!("migrations applied");
+        }
+        Command::Backup { output, verify } => {
+            let backup = neoforge::backup::create(&settings, output).await?;
+            let rows: u64 = backup.tables.values().sum();
+            tracing::info!(path = %backup.path.display(), tables = backup.tables.len(), rows, "backup written");
+            if verify {
+                neoforge::backup::verify(&settings, &backup).await?;
+                tracing::info!(path = %backup.path.display(), "backup verified");
+            }
+        }
+        Command::Restore { file } => {
+            neoforge::backup::restore(&settings, &file).await?;
+            tracing::info!(file = %file.display(), "backup restored");
         }
         Command::CreateAdmin(args) => {
             let password = match args.password {

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::auth;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
+use crate::backup;
 use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
@@ -18,6 +19,7 @@ use crate::email::Mailer;
 use crate::http::{middleware, openapi};
 use crate::idempotency;
 use crate::jobs::{JobQueue, Worker};
+use crate::observability;
 use crate::state::AppState;
 use crate::web;
 
@@ -25,6 +27,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    settings: Arc<Settings>,
     worker: Worker,
     run_worker: bool,
 }
@@ -33,6 +36,7 @@ impl Application {
     /// Connect to the database, apply migrations and bind the listener; the app is ready to
     /// serve when this returns.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        observability::metrics::install();
         let db = Db::connect(&settings).await?;
         db.migrate().await?;
         let listener = TcpListener::bind(settings.addr)
@@ -57,10 +61,12 @@ impl Application {
             limiter,
             jobs,
         };
+        let settings = Arc::clone(&state.settings);
         Ok(Self {
             listener,
             router: router(state),
             db,
+            settings,
             worker,
             run_worker,
         })
@@ -87,6 +93,11 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let housekeeping = tokio::spawn(housekeeping(self.db.clone()));
+        let backups = self
+            .settings
+            .ops
+            .backup_interval
+            .map(|every| tokio::spawn(backup::schedule(Arc::clone(&self.settings), every)));
         let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
         let worker = self.run_worker.then(|| {
             tokio::spawn(self.worker.run(async {
@@ -102,6 +113,9 @@ impl Application {
         .await
         .context("serving HTTP");
         housekeeping.abort();
+        if let Some(backups) = backups {
+            backups.abort();
+        }
         // Let the job in progress finish: its lease would otherwise delay it by minutes.
         let _ = stop_worker.send(());
         if let Some(worker) = worker {

@@ -207,6 +207,16 @@ pub async fn purge_ended(conn: &mut Conn, cutoff: Timestamp) -> Result<u64, DbEr
     .await
 }
 
+/// Forget refresh tokens rotated out before `cutoff`: older than a session can live, they
+/// could not be presented to a live session anyway.
+pub async fn purge_used_tokens(conn: &mut Conn, cutoff: Timestamp) -> Result<u64, DbError> {
+    conn.execute(
+        "DELETE FROM used_refresh_tokens WHERE used_at < $1",
+        params![cutoff],
+    )
+    .await
+}
+
 /// What an email token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {

@@ -38,6 +38,10 @@ impl Conn {
     }
 
     /// Run a statement; returns the number of rows it changed.
+    #[cfg_attr(
+        feature = "otel",
+        tracing::instrument(name = "db", skip_all, fields(otel.kind = "client", db.query.text = sql))
+    )]
     pub async fn execute(
         &mut self,
         sql: &'static str,
@@ -57,6 +61,10 @@ impl Conn {
     }
 
     /// Run a script of several statements, without parameters (migrations).
+    #[cfg_attr(
+        feature = "otel",
+        tracing::instrument(name = "db", skip_all, fields(otel.kind = "client", db.query.text = sql))
+    )]
     pub async fn execute_script(&mut self, sql: &str) -> Result<(), DbError> {
         match self.inner() {
             Inner::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
@@ -65,6 +73,10 @@ impl Conn {
     }
 
     /// Every row of a query, each turned into a `T` by `map`.
+    #[cfg_attr(
+        feature = "otel",
+        tracing::instrument(name = "db", skip_all, fields(otel.kind = "client", db.query.text = sql))
+    )]
     pub async fn query_all<T>(
         &mut self,
         sql: &'static str,
@@ -91,6 +103,10 @@ impl Conn {
     }
 
     /// The first row of a query, if any.
+    #[cfg_attr(
+        feature = "otel",
+        tracing::instrument(name = "db", skip_all, fields(otel.kind = "client", db.query.text = sql))
+    )]
     pub async fn query_opt<T>(
         &mut self,
         sql: &'static str,

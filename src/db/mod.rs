@@ -13,7 +13,7 @@ mod param;
 mod postgres;
 mod sqlite;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use conn::{Conn, Tx};
 pub use param::{Param, Row};
@@ -93,6 +93,24 @@ impl Db {
             .map(drop)
     }
 
+    /// How many connections the pools hold and how many of those are idle.
+    pub fn pool_status(&self) -> PoolStatus {
+        let (size, idle) = match &self.pools {
+            Pools::Sqlite { reader, writer } => {
+                let (reader, writer) = (reader.status(), writer.status());
+                (
+                    reader.size + writer.size,
+                    reader.available + writer.available,
+                )
+            }
+            Pools::Postgres(pool) => {
+                let status = pool.status();
+                (status.size, status.available)
+            }
+        };
+        PoolStatus { size, idle }
+    }
+
     /// Stop lending connections; those in use close when returned.
     pub fn close(&self) {
         match &self.pools {
@@ -103,6 +121,18 @@ impl Db {
             Pools::Postgres(pool) => pool.close(),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub size: usize,
+    pub idle: usize,
+}
+
+/// Record how long a checkout waited for a connection.
+fn record_wait(started: Instant) {
+    metrics::histogram!(crate::observability::metrics::DB_POOL_WAIT)
+        .record(started.elapsed().as_secs_f64());
 }
 
 #[derive(Debug, thiserror::Error)]

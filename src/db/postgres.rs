@@ -1,13 +1,14 @@
 //! PostgreSQL connections through `tokio-postgres`, pooled by `deadpool-postgres`.
 
 use std::str::FromStr;
+use std::time::Instant;
 
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_postgres::NoTls;
 
-use crate::db::{ACQUIRE_TIMEOUT, DbError};
+use crate::db::{ACQUIRE_TIMEOUT, DbError, record_wait};
 
 const POOL_SIZE: usize = 16;
 
@@ -33,7 +34,10 @@ pub fn pool(url: &SecretString) -> anyhow::Result<Pool> {
 }
 
 pub async fn get(pool: &Pool) -> Result<Object, DbError> {
-    pool.get().await.map_err(|err| match err {
+    let started = Instant::now();
+    let object = pool.get().await;
+    record_wait(started);
+    object.map_err(|err| match err {
         PoolError::Backend(err) => DbError::Postgres(err),
         other => DbError::Unavailable(other.to_string()),
     })

@@ -1,13 +1,14 @@
 //! SQLite connections: one writer and a few readers on the same WAL-mode file.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 use deadpool::managed::{self, Metrics, RecycleResult};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::db::{ACQUIRE_TIMEOUT, DbError};
+use crate::db::{ACQUIRE_TIMEOUT, DbError, record_wait};
 
 /// Readers run on the async workers, so more of them than workers buys nothing.
 const READERS: usize = 4;
@@ -72,7 +73,10 @@ pub fn pools(path: &Path) -> anyhow::Result<(Pool, Pool)> {
 }
 
 pub async fn get(pool: &Pool) -> Result<Object, DbError> {
-    pool.get().await.map_err(|err| match err {
+    let started = Instant::now();
+    let object = pool.get().await;
+    record_wait(started);
+    object.map_err(|err| match err {
         managed::PoolError::Backend(err) => DbError::Sqlite(err),
         other => DbError::Unavailable(other.to_string()),
     })

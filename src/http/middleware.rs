@@ -1,11 +1,11 @@
-//! The layers every response passes through, outermost first: request id, tracing,
-//! security headers, CORS, compression, problem details for bare errors, panic catching,
+//! The layers every response passes through, outermost first: request id, observation (the
+//! request's span, log line and metrics), security headers, CORS, compression, problem details for bare errors, panic catching,
 //! timeout.
 
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -14,12 +14,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
-use tracing::Span;
 
 use crate::config::Settings;
 use crate::error::{PROBLEM_JSON, Problem};
 use crate::http::request_id;
+use crate::observability::requests;
 
 /// API.md: request bodies over 64 KiB are refused with `413`.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -49,18 +48,10 @@ pub fn apply(router: Router, settings: &Settings) -> Router {
         .layer(middleware::map_response(move |response| {
             security_headers(response, production)
         }))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(make_span)
-                .on_request(())
-                .on_response(|response: &Response, latency: Duration, _: &Span| {
-                    tracing::info!(
-                        status = response.status().as_u16(),
-                        latency_ms = latency.as_millis() as u64,
-                        "response"
-                    );
-                }),
-        )
+        .layer(middleware::from_fn_with_state(
+            settings.ops.slow_request,
+            requests::observe,
+        ))
         .layer(middleware::from_fn(request_id::assign))
 }
 
@@ -98,21 +89,6 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
         ])
         .max_age(Duration::from_secs(60 * 60));
     Some(layer)
-}
-
-fn make_span(request: &Request) -> Span {
-    // The route template, never the raw path: ids must not end up in span names or metrics.
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(MatchedPath::as_str)
-        .unwrap_or("unmatched");
-    let request_id = request
-        .headers()
-        .get(request_id::HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::info_span!("request", method = %request.method(), route, request_id)
 }
 
 async fn security_headers(mut response: Response, production: bool) -> Response {

@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::responses;
 use crate::state::AppState;
-use crate::{admin, auth, http, todos, users};
+use crate::{admin, auth, http, observability, todos, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
 /// The same bearer token, obtained through the password form: lets the docs sign in.
@@ -39,6 +39,7 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
     )),
     tags(
         (name = "health", description = "Liveness and readiness"),
+        (name = "metrics", description = "Prometheus metrics"),
         (name = "auth", description = "Sign-up, sign-in, sessions and account recovery"),
         (name = "users", description = "The current user: profile, password, sessions, account"),
         (name = "todos", description = "The example resource"),
@@ -73,6 +74,7 @@ impl Modify for SecuritySchemes {
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(http::health::router())
+        .merge(observability::metrics::router())
         .merge(auth::routes::router())
         .merge(users::routes::router())
         .merge(todos::routes::router())

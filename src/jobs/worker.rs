@@ -47,10 +47,14 @@ impl Worker {
         let wake = self.queue.notified();
         tokio::pin!(stop);
         loop {
-            if let Err(err) = self.run_until_idle().await {
-                tracing::warn!(error = format!("{err:#}"), "job worker: queue unavailable");
+            match self.run_until_idle().await {
+                // Jobs that ran reported the depth; keep it fresh when others' workers run them.
+                Ok(0) => self.report_depth().await,
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(error = format!("{err:#}"), "job worker: queue unavailable");
+                }
             }
-            self.report_depth().await;
             tokio::select! {
                 () = &mut stop => break,
                 () = wake.notified() => {}
@@ -67,6 +71,9 @@ impl Worker {
         while let Some(job) = self.claim().await? {
             self.execute(job).await?;
             ran += 1;
+        }
+        if ran > 0 {
+            self.report_depth().await;
         }
         Ok(ran)
     }

@@ -67,6 +67,7 @@ impl TestApp {
             trust_proxy: false,
             // Tests run the queue themselves, deterministically: see `run_jobs`.
             worker: false,
+            ops: Default::default(),
         })
         .expect("test settings are valid");
         customise(&mut settings);

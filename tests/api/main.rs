@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod auth;
+mod backup;
 mod brute_force;
 mod conventions;
 mod docs;
@@ -11,8 +12,12 @@ mod health;
 mod helpers;
 mod idempotency;
 mod jobs;
+mod logging;
+mod metrics;
 mod process;
 mod recovery;
 mod sessions;
 mod todos;
+#[cfg(feature = "otel")]
+mod traces;
 mod users;

@@ -313,3 +313,28 @@ async fn a_deactivated_users_live_token_stops_working() {
     let login = app.login(&user.email, crate::helpers::PASSWORD).await;
     problem(login, StatusCode::FORBIDDEN).await;
 }
+
+#[tokio::test]
+async fn housekeeping_deletes_long_ended_sessions_and_old_rotated_tokens() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_in_user().await;
+    let live = app.signed_in_user().await;
+    app.refresh(&live.refresh_token).await;
+    app.post("/api/auth/logout", Some(&user.token)).await;
+    // Ended eight days ago; the rotated token of the live session is older than 30 days.
+    app.sql(
+        "UPDATE sessions SET revoked_at = 1 WHERE user_id = $1",
+        &[user.id.into()],
+    )
+    .await;
+    app.sql("UPDATE used_refresh_tokens SET used_at = 1", &[])
+        .await;
+
+    let purged = neoforge::auth::purge_expired(&app.db).await.unwrap();
+    assert_eq!(purged, 2, "one ended session and one rotated token");
+    assert_eq!(
+        app.get("/api/users/me", Some(&live.token)).await.status(),
+        StatusCode::OK,
+        "live sessions stay"
+    );
+}
