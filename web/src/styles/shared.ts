@@ -52,6 +52,9 @@ export const shared = css`
     display: grid;
     gap: var(--nf-space-4);
   }
+  form + p {
+    margin-top: var(--nf-space-4);
+  }
   .field {
     display: grid;
     gap: var(--nf-space-1);
