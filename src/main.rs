@@ -45,9 +45,10 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(file = %file.display(), "backup restored");
         }
         Command::CreateAdmin(args) => {
-            let password = match args.password {
-                Some(password) => password,
-                None => read_password()?,
+            // Asked for only when a new account is created: a promotion keeps the password.
+            let password = || match args.password {
+                Some(password) => Ok(password),
+                None => read_password(),
             };
             let outcome =
                 neoforge::admin::bootstrap::create_admin(&settings, &args.email, password).await?;

@@ -14,10 +14,11 @@ use crate::users::model::{Role, User};
 use crate::users::repo;
 
 /// Create or promote the admin `email`; returns what was done, for the operator.
+/// `password` is called only when the account is new.
 pub async fn create_admin(
     settings: &Settings,
     email: &str,
-    password: String,
+    password: impl FnOnce() -> anyhow::Result<String>,
 ) -> anyhow::Result<String> {
     let email = Email::parse(email).map_err(|err| anyhow::anyhow!("--email {err}"))?;
     let db = Db::connect(settings).await?;
@@ -49,7 +50,7 @@ pub async fn create_admin(
             )
         }
         None => {
-            let password = NewPassword::parse(password)
+            let password = NewPassword::parse(password()?)
                 .map_err(|err| anyhow::anyhow!("the password {err}"))?;
             let password = password.into_secret();
             if secrecy::ExposeSecret::expose_secret(&password)
