@@ -338,3 +338,27 @@ async fn housekeeping_deletes_long_ended_sessions_and_old_rotated_tokens() {
         "live sessions stay"
     );
 }
+
+#[tokio::test]
+async fn concurrent_refreshes_of_one_token_let_exactly_one_through() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_in_user().await;
+    let (first, second) = tokio::join!(
+        app.refresh(&user.refresh_token),
+        app.refresh(&user.refresh_token)
+    );
+    let mut statuses = [first.status(), second.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::UNAUTHORIZED]);
+    // The loser presented a used token: the session is treated as stolen and ends.
+    let winner = if first.status() == StatusCode::OK {
+        first
+    } else {
+        second
+    };
+    let access = body(winner).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(me_status(&app, &access).await, StatusCode::UNAUTHORIZED);
+}
