@@ -52,15 +52,10 @@ pub async fn create_admin(
         None => {
             let password = NewPassword::parse(password()?)
                 .map_err(|err| anyhow::anyhow!("the password {err}"))?;
-            let password = password.into_secret();
-            if secrecy::ExposeSecret::expose_secret(&password)
-                .trim()
-                .to_lowercase()
-                == email.as_str()
-            {
+            if password.is_email(email.as_str()) {
                 anyhow::bail!("the password must not be the email address");
             }
-            let password_hash = PasswordHasher::new().hash(password).await?;
+            let password_hash = PasswordHasher::new().hash(password.into_secret()).await?;
             let user = User {
                 id: Uuid::now_v7(),
                 email: email.as_str().to_owned(),

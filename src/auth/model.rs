@@ -66,6 +66,12 @@ impl NewPassword {
     pub fn as_secret(&self) -> &SecretString {
         &self.0
     }
+
+    /// Whether this is the account's (normalised) email address: refused, as the first
+    /// thing an attacker tries.
+    pub fn is_email(&self, email: &str) -> bool {
+        self.0.expose_secret().trim().to_lowercase() == email
+    }
 }
 
 /// A display name: trimmed, at most 100 characters; empty means none.
@@ -108,7 +114,7 @@ impl FromJsonFields for Register {
         let password = fields.required("password", |v| NewPassword::parse(string(v)?));
         let name = fields.optional("name", display_name);
         let (email, password) = (email?, password?);
-        if password.0.expose_secret().trim().to_lowercase() == email.as_str() {
+        if password.is_email(email.as_str()) {
             fields.reject("password", "must not be the email address");
             return None;
         }

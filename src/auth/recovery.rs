@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::audit::{self, AuditEvent, Entry};
 use crate::auth::repo::{self, TokenPurpose};
-use crate::auth::requests::{ForgotPassword, ResetPassword, VerifyEmail, is_email};
+use crate::auth::requests::{ForgotPassword, ResetPassword, VerifyEmail};
 use crate::auth::routes::queue_email;
 use crate::auth::{CurrentUser, limits, sessions, token};
 use crate::db::{Conn, DbError};
@@ -99,11 +99,8 @@ async fn verify_email(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .hit(&limits::TOKEN_PER_IP, &client.ip_key())
-        .await;
-    if !limit.allowed {
-        return Err(ApiError::TooManyRequests(limit));
-    }
+        .enforce(&limits::TOKEN_PER_IP, &client.ip_key())
+        .await?;
     let hash = token::hash_opaque_token(request.token.expose_secret());
     let now = Timestamp::now();
     let mut conn = state.db.write().await?;
@@ -151,11 +148,8 @@ async fn resend_verification(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .hit(&limits::RESEND_PER_USER, &user.id.to_string())
-        .await;
-    if !limit.allowed {
-        return Err(ApiError::TooManyRequests(limit));
-    }
+        .enforce(&limits::RESEND_PER_USER, &user.id.to_string())
+        .await?;
     let mut conn = state.db.write().await?;
     let mut tx = conn.begin().await?;
     let account = users_repo::find_by_id(&mut tx, user.id)
@@ -191,11 +185,8 @@ async fn forgot_password(
     let started = Instant::now();
     let limit = state
         .limiter
-        .hit(&limits::FORGOT_PER_IP, &client.ip_key())
-        .await;
-    if !limit.allowed {
-        return Err(ApiError::TooManyRequests(limit));
-    }
+        .enforce(&limits::FORGOT_PER_IP, &client.ip_key())
+        .await?;
     let outcome = queue_reset_email(&state, &request.email, &client).await;
     tokio::time::sleep_until(started + FORGOT_MIN_DURATION).await;
     outcome?;
@@ -263,11 +254,8 @@ async fn reset_password(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .hit(&limits::TOKEN_PER_IP, &client.ip_key())
-        .await;
-    if !limit.allowed {
-        return Err(ApiError::TooManyRequests(limit));
-    }
+        .enforce(&limits::TOKEN_PER_IP, &client.ip_key())
+        .await?;
     let hash = token::hash_opaque_token(request.token.expose_secret());
     // Hashed before the transaction: it must not hold the write lock for a hash.
     let new_password = request.new_password;
@@ -284,7 +272,7 @@ async fn reset_password(
     let user = users_repo::find_by_id(&mut tx, user_id)
         .await?
         .ok_or_else(invalid_link)?;
-    if is_email(&new_password, &user.email) {
+    if new_password.is_email(&user.email) {
         return Err(ApiError::invalid_field(
             "new_password",
             "must not be the email address",

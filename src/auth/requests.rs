@@ -1,6 +1,6 @@
 //! Bodies of the session and account-recovery routes.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -108,16 +108,5 @@ impl FromJsonFields for ResetPassword {
             token: token?,
             new_password: new_password?,
         })
-    }
-}
-
-/// Whether a new password is the account's email address (refused: the first guess).
-pub fn is_email(password: &NewPassword, email: &str) -> bool {
-    password.expose().trim().to_lowercase() == email
-}
-
-impl NewPassword {
-    fn expose(&self) -> &str {
-        self.as_secret().expose_secret()
     }
 }

@@ -64,11 +64,8 @@ async fn register(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .hit(&limits::REGISTER_PER_IP, &client.ip_key())
-        .await;
-    if !limit.allowed {
-        return Err(ApiError::TooManyRequests(limit));
-    }
+        .enforce(&limits::REGISTER_PER_IP, &client.ip_key())
+        .await?;
     let password_hash = state.passwords.hash(request.password.into_secret()).await?;
     let now = Timestamp::now();
     let user = User {
@@ -332,11 +329,8 @@ async fn refresh(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .hit(&limits::TOKEN_PER_IP, &client.ip_key())
-        .await;
-    if !limit.allowed {
-        return Err(ApiError::TooManyRequests(limit));
-    }
+        .enforce(&limits::TOKEN_PER_IP, &client.ip_key())
+        .await?;
     let presented = presented_refresh_token(body, &headers)?.ok_or(NO_REFRESH_TOKEN)?;
     let old_hash = token::hash_opaque_token(presented.expose_secret());
     let new_token = token::new_opaque_token();

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use moka::sync::Cache;
 
 use crate::cache::redis::RedisStore;
+use crate::error::ApiError;
 
 /// A limit: at most `limit` hits per `window` for each key.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +87,16 @@ impl RateLimiter {
                 .increment(1);
         }
         decision
+    }
+
+    /// Count one hit against `key`; `429` (with the headers) once the limit is passed.
+    pub async fn enforce(&self, policy: &Policy, key: &str) -> Result<Decision, ApiError> {
+        let decision = self.hit(policy, key).await;
+        if decision.allowed {
+            Ok(decision)
+        } else {
+            Err(ApiError::TooManyRequests(decision))
+        }
     }
 
     /// Decide as if hitting, without counting (to refuse before doing expensive work and

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -145,8 +145,7 @@ async fn change_password(
     ValidJson(request): ValidJson<ChangePassword>,
 ) -> Result<StatusCode, ApiError> {
     let account = load(&state, user).await?;
-    let new_password = request.new_password.into_secret();
-    if new_password.expose_secret().trim().to_lowercase() == account.email {
+    if request.new_password.is_email(&account.email) {
         return Err(ApiError::invalid_field(
             "new_password",
             "must not be the email address",
@@ -160,7 +159,10 @@ async fn change_password(
         &client,
     )
     .await?;
-    let password_hash = state.passwords.hash(new_password).await?;
+    let password_hash = state
+        .passwords
+        .hash(request.new_password.into_secret())
+        .await?;
     let mut conn = state.db.write().await?;
     let mut tx = conn.begin().await?;
     repo::set_password(&mut tx, account.id, &password_hash, Timestamp::now()).await?;

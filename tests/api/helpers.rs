@@ -429,6 +429,20 @@ fn with_database(server: &str, name: &str) -> String {
     }
 }
 
+/// The SQLite database in `data_dir` that the binary run with `--data-dir` uses, migrated,
+/// for arranging and checking what a command-line run did.
+pub async fn data_dir_db(data_dir: &std::path::Path) -> Db {
+    let args = <neoforge::cli::Cli as clap::Parser>::parse_from([
+        "neoforge",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ]);
+    let settings = Settings::new(args.config).unwrap();
+    let db = Db::connect(&settings).await.unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
 /// Where the binary under test is, for tests of the command line and process behaviour.
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_neoforge"))

@@ -234,17 +234,7 @@ fn the_worker_command_runs_queued_jobs_until_sigterm() {
     let data_dir = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let settings = neoforge::config::Settings::new(
-            <neoforge::cli::Cli as clap::Parser>::parse_from([
-                "neoforge",
-                "--data-dir",
-                data_dir.path().to_str().unwrap(),
-            ])
-            .config,
-        )
-        .unwrap();
-        let db = neoforge::db::Db::connect(&settings).await.unwrap();
-        db.migrate().await.unwrap();
+        let db = crate::helpers::data_dir_db(data_dir.path()).await;
         let email = Email::Welcome {
             to: "ada@example.com".into(),
             name: None,

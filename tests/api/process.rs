@@ -166,16 +166,7 @@ fn flags_override_the_environment() {
 fn stored_account(data_dir: &TempDir, email: &str) -> Option<(String, String)> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let settings = neoforge::config::Settings::new(
-            <neoforge::cli::Cli as clap::Parser>::parse_from([
-                "neoforge",
-                "--data-dir",
-                data_dir.path().to_str().unwrap(),
-            ])
-            .config,
-        )
-        .unwrap();
-        let db = neoforge::db::Db::connect(&settings).await.unwrap();
+        let db = crate::helpers::data_dir_db(data_dir.path()).await;
         let mut conn = db.read().await.unwrap();
         let user = neoforge::users::repo::find_by_email(&mut conn, email)
             .await
@@ -257,16 +248,7 @@ fn create_admin_creates_or_promotes_an_account() {
     // An ordinary (even deactivated) account is promoted and reactivated.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let settings = neoforge::config::Settings::new(
-            <neoforge::cli::Cli as clap::Parser>::parse_from([
-                "neoforge",
-                "--data-dir",
-                data_dir.path().to_str().unwrap(),
-            ])
-            .config,
-        )
-        .unwrap();
-        let db = neoforge::db::Db::connect(&settings).await.unwrap();
+        let db = crate::helpers::data_dir_db(data_dir.path()).await;
         let now = neoforge::time::Timestamp::now();
         let user = neoforge::users::model::User {
             id: uuid::Uuid::now_v7(),
