@@ -11,7 +11,8 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cli::{ConfigArgs, OpsArgs};
+use crate::cli::{ConfigArgs, EventsArgs, OpsArgs};
+use crate::events::{EventSettings, ReplayLimits};
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
 const MIN_SECRET_LEN: usize = 32;
@@ -48,6 +49,7 @@ pub struct Settings {
     /// Run the job worker in the server process.
     pub run_worker: bool,
     pub ops: OpsSettings,
+    pub events: EventSettings,
 }
 
 #[derive(Clone)]
@@ -82,6 +84,28 @@ impl OpsSettings {
             otel_endpoint: args.otel_endpoint.filter(|endpoint| !endpoint.is_empty()),
         })
     }
+}
+
+fn event_settings(args: EventsArgs) -> anyhow::Result<EventSettings> {
+    if args.events_heartbeat == 0 {
+        bail!("NEOFORGE_EVENTS_HEARTBEAT must be at least 1 second");
+    }
+    if args.events_replay == 0 || args.events_replay_total < args.events_replay {
+        bail!(
+            "NEOFORGE_EVENTS_REPLAY must be at least 1, and NEOFORGE_EVENTS_REPLAY_TOTAL at least as large"
+        );
+    }
+    if args.events_max_streams == 0 {
+        bail!("NEOFORGE_EVENTS_MAX_STREAMS must be at least 1");
+    }
+    Ok(EventSettings {
+        heartbeat: Duration::from_secs(args.events_heartbeat),
+        replay: ReplayLimits {
+            per_user: args.events_replay,
+            total: args.events_replay_total,
+        },
+        max_streams_per_user: args.events_max_streams,
+    })
 }
 
 #[derive(Clone)]
@@ -164,6 +188,7 @@ impl Settings {
             trust_proxy: args.trust_proxy,
             run_worker: args.worker,
             ops: OpsSettings::new(args.ops)?,
+            events: event_settings(args.events)?,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;

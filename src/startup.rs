@@ -16,6 +16,7 @@ use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
+use crate::events::Events;
 use crate::http::{middleware, openapi};
 use crate::idempotency;
 use crate::jobs::{JobQueue, Worker};
@@ -28,6 +29,7 @@ pub struct Application {
     router: Router,
     db: Db,
     settings: Arc<Settings>,
+    events: Events,
     worker: Worker,
     run_worker: bool,
 }
@@ -43,6 +45,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
         let (cache, limiter) = Cache::connect(&settings).await?;
+        let events = Events::start(&settings, &db).await?;
         let jobs = JobQueue::default();
         let settings = Arc::new(settings);
         let worker = Worker::new(
@@ -60,6 +63,7 @@ impl Application {
             cache,
             limiter,
             jobs,
+            events: events.clone(),
         };
         let settings = Arc::clone(&state.settings);
         Ok(Self {
@@ -67,6 +71,7 @@ impl Application {
             router: router(state),
             db,
             settings,
+            events,
             worker,
             run_worker,
         })
@@ -109,7 +114,14 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown({
+            let events = self.events.clone();
+            async move {
+                shutdown_signal().await;
+                // Event streams never finish by themselves: end them so draining can.
+                events.close();
+            }
+        })
         .await
         .context("serving HTTP");
         housekeeping.abort();

@@ -7,6 +7,7 @@ use crate::auth::token::TokenKeys;
 use crate::cache::{Cache, RateLimiter};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::events::Events;
 use crate::jobs::JobQueue;
 
 #[derive(Clone)]
@@ -18,4 +19,5 @@ pub struct AppState {
     pub cache: Cache,
     pub limiter: RateLimiter,
     pub jobs: JobQueue,
+    pub events: Events,
 }

@@ -40,7 +40,8 @@ pub async fn is_live(state: &AppState, session_id: Uuid, user_id: Uuid) -> Resul
     Ok(live)
 }
 
-/// Mark sessions ended in the cache; call after the transaction that ended them commits.
+/// Mark sessions ended in the cache and close their event streams on every replica; call
+/// after the transaction that ended them commits.
 pub async fn forget(state: &AppState, session_ids: &[Uuid]) {
     for session_id in session_ids {
         state
@@ -48,6 +49,7 @@ pub async fn forget(state: &AppState, session_ids: &[Uuid]) {
             .set(&key(*session_id), REVOKED, LIVENESS_TTL)
             .await;
     }
+    state.events.sessions_ended(session_ids).await;
 }
 
 /// End every session of the user (except `keep`) in this transaction; returns the ids to

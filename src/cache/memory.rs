@@ -55,6 +55,10 @@ impl MemoryCache {
         self.entries.insert(key.to_owned(), entry(value, ttl));
     }
 
+    pub fn take(&self, key: &str) -> Option<String> {
+        self.entries.remove(key).map(|entry| entry.value)
+    }
+
     pub fn add(&self, key: &str, value: &str, ttl: Duration) {
         self.entries
             .entry(key.to_owned())

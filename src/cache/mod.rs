@@ -75,6 +75,18 @@ impl Cache {
         }
     }
 
+    /// Remove and return the value: of two concurrent takers, only one gets it.
+    pub async fn take(&self, cache: &'static str, key: &str) -> Option<String> {
+        let value = match &self.backend {
+            Backend::Memory(memory) => memory.take(key),
+            Backend::Redis(redis) => redis.take(key).await,
+        };
+        let result = if value.is_some() { "hit" } else { "miss" };
+        metrics::counter!("neoforge_cache_requests_total", "cache" => cache, "result" => result)
+            .increment(1);
+        value
+    }
+
     /// Whether the backing service answers (`Ok` in process).
     pub async fn ping(&self) -> Result<(), String> {
         match &self.backend {

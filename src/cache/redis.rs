@@ -106,6 +106,18 @@ impl RedisStore {
         self.observe(result).flatten()
     }
 
+    pub async fn take(&self, key: &str) -> Option<String> {
+        if self.cooling_down() {
+            return None;
+        }
+        let mut connection = self.connection.clone();
+        let result = redis::cmd("GETDEL")
+            .arg(self.key(key))
+            .query_async::<Option<String>>(&mut connection)
+            .await;
+        self.observe(result).flatten()
+    }
+
     pub async fn set(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) {
         if self.cooling_down() {
             return;

@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// What only PostgreSQL needs, made idempotently after the migrations under their lock: the
+/// sequence that numbers realtime events on the `LISTEN`/`NOTIFY` bus (SQLite has no
+/// sequences and no use for one).
+const POSTGRES_ONLY: &str = "CREATE SEQUENCE IF NOT EXISTS neoforge_event_seq";
+
 /// Any constant that no other advisory lock of ours uses.
 const POSTGRES_LOCK_KEY: i64 = 0x6e65_6f66_6f72_6765;
 
@@ -71,6 +76,9 @@ pub async fn run(db: &Db) -> anyhow::Result<()> {
         )
         .await?;
         tracing::info!(version, description, "migration applied");
+    }
+    if db.backend() == Backend::Postgres {
+        tx.execute_script(POSTGRES_ONLY).await?;
     }
     // During a rolling deploy an older replica may meet a newer schema: migrations are
     // written to stay compatible with the previous release, so this is worth a note only.

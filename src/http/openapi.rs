@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::responses;
 use crate::state::AppState;
-use crate::{admin, auth, http, observability, todos, users};
+use crate::{admin, auth, events, http, observability, todos, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
 /// The same bearer token, obtained through the password form: lets the docs sign in.
@@ -43,6 +43,7 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
         (name = "auth", description = "Sign-up, sign-in, sessions and account recovery"),
         (name = "users", description = "The current user: profile, password, sessions, account"),
         (name = "todos", description = "The example resource"),
+        (name = "events", description = "Realtime: the user's todo changes as Server-Sent Events"),
         (name = "admin", description = "User management and the audit log (role `admin`)"),
     ),
 )]
@@ -78,6 +79,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(auth::routes::router())
         .merge(users::routes::router())
         .merge(todos::routes::router())
+        .merge(events::routes::router())
         .merge(admin::routes::router())
 }
 

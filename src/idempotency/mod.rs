@@ -65,6 +65,13 @@ pub type Effect = Box<
         > + Send,
 >;
 
+/// The answer to a create request, and whether it is a replay (the effect did not run now,
+/// or ran and was undone because a concurrent request with the same key won).
+pub struct Outcome {
+    pub response: Response,
+    pub replayed: bool,
+}
+
 /// Run `effect` once per `(user, key)`: without a key it simply runs; with one, a replay of the
 /// same request (same `fingerprint`) gets the stored response back.
 pub async fn run_once(
@@ -73,7 +80,7 @@ pub async fn run_once(
     key: Option<IdempotencyKey>,
     fingerprint: String,
     effect: Effect,
-) -> Result<Response, ApiError> {
+) -> Result<Outcome, ApiError> {
     let mut conn = db.write().await?;
     let Some(IdempotencyKey(key)) = key else {
         return Ok(into_response(effect(&mut conn).await?, false));
@@ -105,7 +112,7 @@ pub async fn run_once(
     }
 }
 
-fn replay(record: repo::Record, fingerprint: &str) -> Result<Response, ApiError> {
+fn replay(record: repo::Record, fingerprint: &str) -> Result<Outcome, ApiError> {
     if record.fingerprint == fingerprint {
         Ok(into_response(record.response, true))
     } else {
@@ -116,7 +123,7 @@ fn replay(record: repo::Record, fingerprint: &str) -> Result<Response, ApiError>
     }
 }
 
-fn into_response(stored: StoredResponse, replayed: bool) -> Response {
+fn into_response(stored: StoredResponse, replayed: bool) -> Outcome {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, stored.body).into_response();
     let headers = response.headers_mut();
@@ -130,7 +137,7 @@ fn into_response(stored: StoredResponse, replayed: bool) -> Response {
     if replayed {
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    response
+    Outcome { response, replayed }
 }
 
 /// Delete records past retention; run periodically.

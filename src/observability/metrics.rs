@@ -30,6 +30,10 @@ pub const AUTH_EVENTS: &str = "neoforge_auth_events_total";
 pub const BUILD_INFO: &str = "neoforge_build_info";
 pub const BACKUP_LAST_SUCCESS: &str = "neoforge_backup_last_success_timestamp_seconds";
 pub const BACKUPS: &str = "neoforge_backups_total";
+pub const EVENTS_STREAMS_OPEN: &str = "neoforge_events_streams_open";
+pub const EVENTS_PUBLISHED: &str = "neoforge_events_published_total";
+pub const EVENTS_DELIVERED: &str = "neoforge_events_delivered_total";
+pub const EVENTS_BUS_UP: &str = "neoforge_events_bus_up";
 
 /// The Prometheus content type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -133,6 +137,26 @@ const FAMILIES: &[(&str, Kind, &str)] = &[
         BACKUPS,
         Kind::Counter,
         "Scheduled backups attempted, by outcome (success or failure).",
+    ),
+    (
+        EVENTS_STREAMS_OPEN,
+        Kind::Gauge,
+        "Realtime event streams open on this replica.",
+    ),
+    (
+        EVENTS_PUBLISHED,
+        Kind::Counter,
+        "Realtime messages published on the event bus, by outcome (ok or failed).",
+    ),
+    (
+        EVENTS_DELIVERED,
+        Kind::Counter,
+        "Todo change events written to this replica's streams.",
+    ),
+    (
+        EVENTS_BUS_UP,
+        Kind::Gauge,
+        "1 while this replica is connected to the realtime event bus, 0 while it reconnects.",
     ),
 ];
 

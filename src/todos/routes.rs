@@ -1,6 +1,8 @@
 //! `/api/todos`: the signed-in user's todos. Handlers only extract, call the repository and
 //! shape the response.
 
+use std::sync::{Arc, OnceLock};
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -11,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::events::ChangeKind;
 use crate::http::etag::json_with_etag;
 use crate::http::json::ValidJson;
 use crate::http::query::{Page, Pagination};
@@ -78,9 +81,12 @@ async fn create_todo(
 ) -> Result<Response, ApiError> {
     let fingerprint = format!("POST /api/todos {}", request.fingerprint());
     let user_id = user.id;
+    let created = Arc::new(OnceLock::new());
+    let created_by_effect = Arc::clone(&created);
     let effect: Effect = Box::new(move |conn| {
         Box::pin(async move {
             let todo = repo::insert(conn, user_id, &request.title, request.completed).await?;
+            let _ = created_by_effect.set(todo.clone());
             Ok(StoredResponse {
                 status: StatusCode::CREATED.as_u16(),
                 location: Some(format!("/api/todos/{}", todo.id)),
@@ -88,7 +94,15 @@ async fn create_todo(
             })
         })
     });
-    idempotency::run_once(&state.db, user.id, key, fingerprint, effect).await
+    let outcome = idempotency::run_once(&state.db, user.id, key, fingerprint, effect).await?;
+    // A replay changed nothing (and a concurrent duplicate's effect was rolled back).
+    if let Some(todo) = created.get().filter(|_| !outcome.replayed) {
+        state
+            .events
+            .changed(user.id, ChangeKind::Created, todo)
+            .await;
+    }
+    Ok(outcome.response)
 }
 
 /// How many todos the user has, in all and by status.
@@ -184,6 +198,10 @@ async fn update_todo(
     )
     .await?
     .ok_or(ApiError::NotFound)?;
+    state
+        .events
+        .changed(user.id, ChangeKind::Updated, &todo)
+        .await;
     Ok(Json(todo))
 }
 
@@ -201,8 +219,17 @@ async fn delete_todo(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let deleted = repo::delete(&mut state.db.write().await?, user.id, parse_id(&id)?).await?;
+    let id = parse_id(&id)?;
+    let deleted = repo::delete(&mut state.db.write().await?, user.id, id).await?;
     if deleted {
+        state
+            .events
+            .changed(
+                user.id,
+                ChangeKind::Deleted,
+                &serde_json::json!({ "id": id }),
+            )
+            .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

@@ -68,9 +68,25 @@ impl TestApp {
             // Tests run the queue themselves, deterministically: see `run_jobs`.
             worker: false,
             ops: Default::default(),
+            events: Default::default(),
         })
         .expect("test settings are valid");
         customise(&mut settings);
+        Self::start(settings, database, redis).await
+    }
+
+    /// Another replica of this app: the same database, Redis and settings, its own process
+    /// state and port, as a second server behind a load balancer would be.
+    pub async fn spawn_replica(&self) -> Self {
+        let shared = TestDatabase {
+            data_dir: tempfile::tempdir().unwrap(),
+            url: None,
+            postgres: None,
+        };
+        Self::start(self.settings.clone(), shared, None).await
+    }
+
+    async fn start(settings: Settings, database: TestDatabase, redis: Option<RedisKeys>) -> Self {
         let app = neoforge::Application::build(settings.clone())
             .await
             .expect("the app builds");

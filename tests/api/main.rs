@@ -8,6 +8,7 @@ mod backup;
 mod brute_force;
 mod conventions;
 mod docs;
+mod events;
 mod health;
 mod helpers;
 mod idempotency;

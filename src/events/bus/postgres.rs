@@ -1,0 +1,130 @@
+//! PostgreSQL `LISTEN`/`NOTIFY`, for replicas that share a PostgreSQL database and no Redis.
+//! A publisher numbers its message from a sequence in the same statement that notifies;
+//! PostgreSQL delivers notifications to every listener in commit order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, Client};
+
+use crate::db::Db;
+use crate::events::Hub;
+use crate::params;
+
+/// Notifications are scoped to the database, so one channel name serves every deployment.
+const CHANNEL: &str = "neoforge_events";
+
+#[derive(Clone)]
+pub struct PostgresBus {
+    db: Db,
+}
+
+/// A dedicated connection that listens, and the notifications it receives; the connection
+/// closes when both are dropped.
+struct Listener {
+    client: Client,
+    notifications: mpsc::UnboundedReceiver<String>,
+}
+
+impl PostgresBus {
+    pub async fn start(url: &SecretString, db: Db, hub: Arc<Hub>) -> anyhow::Result<Self> {
+        let listener = listen(url, &hub, false)
+            .await
+            .context("listening for realtime events in PostgreSQL")?;
+        tokio::spawn(receive(url.clone(), Arc::downgrade(&hub), listener));
+        Ok(Self { db })
+    }
+
+    pub async fn publish(&self, payload: &str) -> anyhow::Result<()> {
+        self.db
+            .write()
+            .await?
+            .execute(
+                "SELECT pg_notify($1, nextval('neoforge_event_seq')::text || ' ' || $2)",
+                params![CHANNEL, payload],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Connect, `LISTEN`, and tell the hub where the ids stand (after telling it that messages
+/// may have been missed, when `reconnecting`).
+async fn listen(url: &SecretString, hub: &Hub, reconnecting: bool) -> anyhow::Result<Listener> {
+    let mut config: tokio_postgres::Config = url.expose_secret().parse()?;
+    // Named, so an operator (or a test) can find it in `pg_stat_activity`.
+    config.application_name("neoforge-events");
+    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+    let (sender, notifications) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(notification)) => {
+                    if sender.send(notification.payload().to_owned()).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "lost the PostgreSQL realtime connection");
+                    return;
+                }
+            }
+        }
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    if reconnecting {
+        hub.bus_reconnected();
+    }
+    let row = client
+        .query_one(
+            "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM neoforge_event_seq",
+            &[],
+        )
+        .await?;
+    hub.anchor(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
+    Ok(Listener {
+        client,
+        notifications,
+    })
+}
+
+/// Receive until the connection drops, then reconnect with back-off for as long as the hub
+/// exists; after a reconnect every stream is told to resync.
+async fn receive(url: SecretString, hub: std::sync::Weak<Hub>, listener: Listener) {
+    let mut listener = Some(listener);
+    let mut wait = Duration::ZERO;
+    loop {
+        if let Some(Listener {
+            client,
+            mut notifications,
+        }) = listener.take()
+        {
+            while let Some(payload) = notifications.recv().await {
+                let Some(hub) = hub.upgrade() else { return };
+                super::receive(&hub, &payload);
+            }
+            drop(client);
+            super::set_up(false);
+        }
+        wait = super::backoff(wait);
+        tokio::time::sleep(wait).await;
+        let Some(live_hub) = hub.upgrade() else {
+            return;
+        };
+        match listen(&url, &live_hub, true).await {
+            Ok(restored) => {
+                tracing::info!("PostgreSQL realtime connection restored");
+                super::set_up(true);
+                listener = Some(restored);
+                wait = Duration::ZERO;
+            }
+            Err(err) => tracing::debug!(error = %err, "PostgreSQL realtime connection still down"),
+        }
+    }
+}
