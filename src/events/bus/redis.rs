@@ -2,6 +2,7 @@
 //! from a shared counter and publishes it in one script, so ids follow delivery order.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,6 +28,9 @@ pub struct RedisBus {
     script: Arc<redis::Script>,
     counter: Arc<str>,
     channel: Arc<str>,
+    /// Whether the subscription is live. While it is not, publishing fails at once instead of
+    /// waiting on Redis: the streams get `resync` when it is back anyway.
+    subscribed: Arc<AtomicBool>,
 }
 
 impl RedisBus {
@@ -46,6 +50,7 @@ impl RedisBus {
             script: Arc::new(redis::Script::new(PUBLISH_SCRIPT)),
             counter: format!("{}events:last-id", settings.key_prefix).into(),
             channel: format!("{}events", settings.key_prefix).into(),
+            subscribed: Arc::new(AtomicBool::new(true)),
         };
         let subscription = bus
             .subscribe(&client)
@@ -59,6 +64,9 @@ impl RedisBus {
     }
 
     pub async fn publish(&self, payload: &str) -> anyhow::Result<()> {
+        if !self.subscribed.load(Ordering::Relaxed) {
+            anyhow::bail!("the Redis event bus is reconnecting");
+        }
         let mut connection = self.connection.clone();
         self.script
             .key(&*self.counter)
@@ -107,6 +115,7 @@ impl RedisBus {
                     }
                 }
                 tracing::error!("lost the Redis realtime subscription; reconnecting");
+                self.subscribed.store(false, Ordering::Relaxed);
                 super::set_up(false);
             }
             wait = super::backoff(wait);
@@ -114,16 +123,16 @@ impl RedisBus {
             let Some(live_hub) = hub.upgrade() else {
                 return;
             };
-            let resubscribed = match self.subscribe(&client).await {
+            match self.subscribe(&client).await {
                 Ok(pubsub) => {
                     live_hub.bus_reconnected();
-                    self.anchor(&live_hub).await.map(|()| pubsub)
-                }
-                Err(err) => Err(err),
-            };
-            match resubscribed {
-                Ok(pubsub) => {
+                    // Without an anchor the hub vouches only for ids from the next message
+                    // on: safe, merely more resyncs for clients resuming meanwhile.
+                    if let Err(err) = self.anchor(&live_hub).await {
+                        tracing::debug!(error = %err, "could not read the realtime event counter");
+                    }
                     tracing::info!("Redis realtime subscription restored");
+                    self.subscribed.store(true, Ordering::Relaxed);
                     super::set_up(true);
                     subscription = Some(pubsub);
                     wait = Duration::ZERO;
