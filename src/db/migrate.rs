@@ -39,13 +39,10 @@ const POSTGRES_LOCK_KEY: i64 = 0x6e65_6f66_6f72_6765;
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {
     let mut conn = db.write().await.context("connecting to apply migrations")?;
-    conn.execute_script(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
-         description TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .await?;
     let mut tx = conn.begin().await?;
-    // Replicas starting together queue here; SQLite's BEGIN IMMEDIATE already serialises.
+    // Replicas starting together queue here, before anything is created: two concurrent
+    // `CREATE TABLE IF NOT EXISTS` can both miss the table and one fail. SQLite's
+    // BEGIN IMMEDIATE already serialises.
     if db.backend() == Backend::Postgres {
         tx.execute(
             "SELECT pg_advisory_xact_lock($1)",
@@ -53,6 +50,11 @@ pub async fn run(db: &Db) -> anyhow::Result<()> {
         )
         .await?;
     }
+    tx.execute_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+         description TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .await?;
     let applied = tx
         .query_all(
             "SELECT version, checksum FROM schema_migrations ORDER BY version",

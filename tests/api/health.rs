@@ -116,3 +116,11 @@ async fn ready_is_503_naming_the_failing_check_when_the_database_is_gone() {
     // Liveness does not depend on the database.
     assert_eq!(app.get("/health", None).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn replicas_starting_together_on_an_empty_database_all_come_up() {
+    let replicas = TestApp::spawn_together(4).await;
+    for replica in &replicas {
+        assert_eq!(replica.get("/ready", None).await.status(), StatusCode::OK);
+    }
+}

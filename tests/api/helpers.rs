@@ -44,12 +44,32 @@ impl TestApp {
 
     /// Start the app with settings a test adjusted first.
     pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
+        let (mut settings, database, redis) = Self::fresh_settings().await;
+        customise(&mut settings);
+        Self::start(settings, database, redis).await
+    }
+
+    /// `count` replicas started at the same moment on one fresh, empty database, as
+    /// containers that start together are.
+    pub async fn spawn_together(count: usize) -> Vec<Self> {
+        let (settings, database, redis) = Self::fresh_settings().await;
+        let mut owners = Some((database, redis));
+        let starts = (0..count).map(|_| {
+            let (database, redis) = owners
+                .take()
+                .unwrap_or_else(|| (TestDatabase::shared(), None));
+            Self::start(settings.clone(), database, redis)
+        });
+        futures_util::future::join_all(starts).await
+    }
+
+    async fn fresh_settings() -> (Settings, TestDatabase, Option<RedisKeys>) {
         let database = TestDatabase::create().await;
         let redis = std::env::var(REDIS_ENV).ok().map(|url| RedisKeys {
             url,
             prefix: format!("neoforge-test:{}:", Uuid::new_v4().simple()),
         });
-        let mut settings = Settings::new(ConfigArgs {
+        let settings = Settings::new(ConfigArgs {
             addr: "127.0.0.1:0".parse().unwrap(),
             data_dir: database.data_dir.path().to_owned(),
             environment: Environment::Development,
@@ -71,19 +91,13 @@ impl TestApp {
             events: Default::default(),
         })
         .expect("test settings are valid");
-        customise(&mut settings);
-        Self::start(settings, database, redis).await
+        (settings, database, redis)
     }
 
     /// Another replica of this app: the same database, Redis and settings, its own process
     /// state and port, as a second server behind a load balancer would be.
     pub async fn spawn_replica(&self) -> Self {
-        let shared = TestDatabase {
-            data_dir: tempfile::tempdir().unwrap(),
-            url: None,
-            postgres: None,
-        };
-        Self::start(self.settings.clone(), shared, None).await
+        Self::start(self.settings.clone(), TestDatabase::shared(), None).await
     }
 
     async fn start(settings: Settings, database: TestDatabase, redis: Option<RedisKeys>) -> Self {
@@ -373,6 +387,15 @@ struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// For a replica: the database belongs to the first app, which drops it.
+    fn shared() -> Self {
+        Self {
+            data_dir: tempfile::tempdir().unwrap(),
+            url: None,
+            postgres: None,
+        }
+    }
+
     async fn create() -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let Ok(server) = std::env::var(POSTGRES_ENV) else {
