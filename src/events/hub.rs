@@ -1,26 +1,19 @@
 //! This replica's side of realtime: every message the bus delivers passes through here, is
-//! kept in its user's bounded replay buffer, and goes out to that user's open streams.
-//!
-//! Ids come from the bus and grow globally (a Redis counter, a PostgreSQL sequence or an
-//! in-process counter), so a client can resume on any replica: its `Last-Event-ID` is looked
-//! up in the user's buffer, and what followed it is replayed. When the buffer cannot prove
-//! that nothing was missed (evicted, too old, this replica started or reconnected to the bus
-//! since), the client gets `resync` and refetches.
+//! kept for replay (see [`Replay`]), and goes out to its user's open streams.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
+use crate::events::replay::{Replay, ReplayLimits};
 use crate::events::{BusMessage, ChangeKind};
 use crate::observability::metrics::EVENTS_STREAMS_OPEN;
 
 /// Messages a user's channel holds for a slow stream before it lags (and gets `resync`).
 const CHANNEL_CAPACITY: usize = 64;
-/// A user's replay buffer is dropped after this long without a new event.
-const BUFFER_IDLE: Duration = Duration::from_secs(10 * 60);
 
 /// A todo change as delivered to streams.
 #[derive(Debug)]
@@ -39,44 +32,21 @@ pub enum Delivery {
     Resync,
 }
 
-/// Sizes of the replay buffers.
-#[derive(Debug, Clone, Copy)]
-pub struct ReplayLimits {
-    /// Events kept per user.
-    pub per_user: usize,
-    /// Events kept across all users; the least recently changed users' buffers go first.
-    pub total: usize,
-}
-
 pub struct Hub {
     state: Mutex<State>,
-    limits: ReplayLimits,
 }
 
 struct State {
     channels: HashMap<Uuid, broadcast::Sender<Delivery>>,
     /// Open streams by session, so ending a session ends its streams at once.
     sessions: HashMap<Uuid, SessionStreams>,
-    buffers: HashMap<Uuid, Buffer>,
-    buffered_events: usize,
-    /// The newest id delivered.
-    last_id: u64,
-    /// Every event with a larger id that is not in a buffer was not for that user, as far as
-    /// this replica knows; `None` until the bus has told where its ids stand.
-    floor: Option<u64>,
+    replay: Replay,
     closed: bool,
 }
 
 struct SessionStreams {
     ended: watch::Sender<bool>,
     streams: usize,
-}
-
-struct Buffer {
-    events: VecDeque<Arc<Change>>,
-    /// The buffer holds every event of its user with an id above this.
-    complete_after: u64,
-    touched: Instant,
 }
 
 /// How a stream starts.
@@ -105,13 +75,9 @@ impl Hub {
             state: Mutex::new(State {
                 channels: HashMap::new(),
                 sessions: HashMap::new(),
-                buffers: HashMap::new(),
-                buffered_events: 0,
-                last_id: 0,
-                floor: None,
+                replay: Replay::new(limits),
                 closed: false,
             }),
-            limits,
         }
     }
 
@@ -123,7 +89,8 @@ impl Hub {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Register a stream; `last_event_id` is the client's `Last-Event-ID`, if any.
+    /// Register a stream; `last_event_id` is the client's `Last-Event-ID`, if any. The
+    /// replay and the subscription are taken under one lock, so nothing falls between them.
     pub fn subscribe(
         self: &Arc<Self>,
         user_id: Uuid,
@@ -137,7 +104,7 @@ impl Hub {
                 .trim()
                 .parse::<u64>()
                 .ok()
-                .and_then(|after| state.missed_since(user_id, after))
+                .and_then(|after| state.replay.since(user_id, after))
                 .map_or(Start::Resync, Start::Replay),
         };
         let changes = state
@@ -158,7 +125,7 @@ impl Hub {
         metrics::gauge!(EVENTS_STREAMS_OPEN).increment(1.0);
         Subscription {
             start,
-            last_id: state.last_id,
+            last_id: state.replay.last_id(),
             changes,
             ended,
             hub: Arc::clone(self),
@@ -170,12 +137,7 @@ impl Hub {
     /// Take in one message from the bus.
     pub fn deliver(&self, id: u64, message: BusMessage) {
         let mut state = self.lock();
-        if state.floor.is_none() {
-            // The first message after (re)connecting: the ones before it may have been
-            // missed, so only ids from here on can be vouched for.
-            state.floor = Some(id.saturating_sub(1));
-        }
-        state.last_id = state.last_id.max(id);
+        state.replay.saw(id);
         match message {
             BusMessage::Change {
                 user_id,
@@ -187,7 +149,7 @@ impl Hub {
                     kind,
                     data: data.into_boxed_str(),
                 });
-                state.buffer(user_id, Arc::clone(&change), self.limits);
+                state.replay.keep(user_id, Arc::clone(&change));
                 if let Some(channel) = state.channels.get(&user_id) {
                     // No receiver is fine: the stream closed a moment ago.
                     let _ = channel.send(Delivery::Change(change));
@@ -206,18 +168,14 @@ impl Hub {
     /// The bus told where its ids stand (at start or after reconnecting): everything after
     /// `id` will be delivered.
     pub fn anchor(&self, id: u64) {
-        let mut state = self.lock();
-        state.floor = Some(state.floor.map_or(id, |floor| floor.max(id)));
-        state.last_id = state.last_id.max(id);
+        self.lock().replay.anchor(id);
     }
 
     /// The bus connection was lost and is back: messages may have been missed. Every stream
     /// is told to refetch, and no buffer can vouch for the past any more.
     pub fn bus_reconnected(&self) {
         let mut state = self.lock();
-        state.buffers.clear();
-        state.buffered_events = 0;
-        state.floor = None;
+        state.replay.forget();
         for channel in state.channels.values() {
             let _ = channel.send(Delivery::Resync);
         }
@@ -230,6 +188,24 @@ impl Hub {
         for session in state.sessions.values() {
             session.ended.send_replace(true);
         }
+    }
+
+    /// Free the buffers of users with no recent changes.
+    pub fn sweep(&self) {
+        self.lock().replay.sweep(Instant::now());
+    }
+
+    /// The newest id delivered.
+    pub fn last_id(&self) -> u64 {
+        self.lock().replay.last_id()
+    }
+
+    /// The user's open streams on this replica.
+    pub fn streams_of(&self, user_id: Uuid) -> usize {
+        self.lock()
+            .channels
+            .get(&user_id)
+            .map_or(0, broadcast::Sender::receiver_count)
     }
 
     /// Called while the stream's receiver still exists: it is the last one when the count
@@ -250,123 +226,6 @@ impl Hub {
             }
         }
         metrics::gauge!(EVENTS_STREAMS_OPEN).decrement(1.0);
-    }
-
-    /// The newest id delivered.
-    pub fn last_id(&self) -> u64 {
-        self.lock().last_id
-    }
-
-    /// The user's open streams on this replica.
-    pub fn streams_of(&self, user_id: Uuid) -> usize {
-        self.lock()
-            .channels
-            .get(&user_id)
-            .map_or(0, broadcast::Sender::receiver_count)
-    }
-}
-
-impl State {
-    /// The user's changes after the event `after`, when this replica can vouch that they are
-    /// all of them; `None` when it cannot.
-    fn missed_since(&self, user_id: Uuid, after: u64) -> Option<Vec<Arc<Change>>> {
-        if after > self.last_id {
-            // An id this replica has not seen yet (the bus restarted its count, or the
-            // client saw it elsewhere first): nothing to build on.
-            return None;
-        }
-        match self.buffers.get(&user_id) {
-            Some(buffer) => {
-                // Found: replay in the order delivered, which is the order that matters.
-                if let Some(position) = buffer.events.iter().position(|e| e.id == after) {
-                    return Some(buffer.events.iter().skip(position + 1).cloned().collect());
-                }
-                (after >= buffer.complete_after).then(|| {
-                    buffer
-                        .events
-                        .iter()
-                        .filter(|change| change.id > after)
-                        .cloned()
-                        .collect()
-                })
-            }
-            None => self
-                .floor
-                .filter(|floor| after >= *floor)
-                .map(|_| Vec::new()),
-        }
-    }
-
-    fn buffer(&mut self, user_id: Uuid, change: Arc<Change>, limits: ReplayLimits) {
-        let now = Instant::now();
-        let floor = self.floor.unwrap_or(change.id.saturating_sub(1));
-        let buffer = self.buffers.entry(user_id).or_insert_with(|| Buffer {
-            events: VecDeque::new(),
-            complete_after: floor,
-            touched: now,
-        });
-        buffer.touched = now;
-        buffer.events.push_back(change);
-        self.buffered_events += 1;
-        while buffer.events.len() > limits.per_user.max(1) {
-            if let Some(dropped) = buffer.events.pop_front() {
-                buffer.complete_after = dropped.id;
-                self.buffered_events -= 1;
-            }
-        }
-        if self.buffered_events > limits.total {
-            self.evict(now, limits.total);
-        }
-    }
-
-    /// Drop idle buffers, then the least recently changed ones until under `total`.
-    fn evict(&mut self, now: Instant, total: usize) {
-        let mut by_age: Vec<(Instant, Uuid)> = self
-            .buffers
-            .iter()
-            .map(|(user, buffer)| (buffer.touched, *user))
-            .collect();
-        by_age.sort_unstable();
-        // Go below the limit by a tenth, so eviction does not run on every new event.
-        let target = total - total / 10;
-        for (touched, user) in by_age {
-            let idle = now.duration_since(touched) > BUFFER_IDLE;
-            if !idle && self.buffered_events <= target {
-                break;
-            }
-            if let Some(buffer) = self.buffers.remove(&user) {
-                self.buffered_events -= buffer.events.len();
-                if let Some(newest) = buffer.events.back() {
-                    // That user's past is no longer known here.
-                    self.floor = self.floor.map(|floor| floor.max(newest.id));
-                }
-            }
-        }
-    }
-
-    /// Drop buffers idle for longer than [`BUFFER_IDLE`]; run now and then.
-    fn sweep(&mut self, now: Instant) {
-        let idle: Vec<Uuid> = self
-            .buffers
-            .iter()
-            .filter(|(_, buffer)| now.duration_since(buffer.touched) > BUFFER_IDLE)
-            .map(|(user, _)| *user)
-            .collect();
-        for user in idle {
-            if let Some(buffer) = self.buffers.remove(&user) {
-                self.buffered_events -= buffer.events.len();
-                if let Some(newest) = buffer.events.back() {
-                    self.floor = self.floor.map(|floor| floor.max(newest.id));
-                }
-            }
-        }
-    }
-}
-
-impl Hub {
-    /// Free the buffers of users with no recent changes.
-    pub fn sweep(&self) {
-        self.lock().sweep(Instant::now());
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod bus;
 pub mod hub;
+pub mod replay;
 pub mod routes;
 mod stream;
 mod ticket;
@@ -24,7 +25,8 @@ use crate::db::Db;
 use crate::observability::metrics::EVENTS_PUBLISHED;
 
 pub use bus::Bus;
-pub use hub::{Hub, ReplayLimits};
+pub use hub::Hub;
+pub use replay::ReplayLimits;
 
 /// What a todo change did; the SSE event name is `todo.<kind>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
