@@ -21,3 +21,4 @@ mod todos;
 #[cfg(feature = "otel")]
 mod traces;
 mod users;
+mod worker;
