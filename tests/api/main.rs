@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod api_contract;
 mod auth;
 mod backup;
 mod brute_force;
