@@ -1,8 +1,10 @@
 //! Command line and configuration sources: flags win over environment variables, which win
 //! over `.env` (loaded into the environment before parsing), which win over defaults.
 
-use std::net::SocketAddr;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -151,7 +153,42 @@ const SLOW_REQUEST_MS: u64 = 500;
 const BACKUP_INTERVAL_HOURS: u64 = 0;
 const BACKUP_KEEP: usize = 7;
 
-/// Logs, traces and backups.
+/// A listening address, or `off` for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenAddr(pub Option<SocketAddr>);
+
+impl ListenAddr {
+    /// Where `neoforge worker` serves its metrics and probes unless told otherwise.
+    pub const WORKER_DEFAULT: Self = Self(Some(SocketAddr::V4(SocketAddrV4::new(
+        Ipv4Addr::LOCALHOST,
+        9000,
+    ))));
+}
+
+impl FromStr for ListenAddr {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        if value.eq_ignore_ascii_case("off") {
+            return Ok(Self(None));
+        }
+        value
+            .parse()
+            .map(|addr| Self(Some(addr)))
+            .map_err(|_| format!("{value:?} is neither `off` nor an address like 0.0.0.0:9000"))
+    }
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(addr) => addr.fmt(f),
+            None => f.write_str("off"),
+        }
+    }
+}
+
+/// Logs, metrics, traces and backups.
 #[derive(Args, Clone)]
 pub struct OpsArgs {
     /// Requests slower than this many milliseconds are logged as warnings.
@@ -182,6 +219,15 @@ pub struct OpsArgs {
     /// the `otel` feature.
     #[arg(long, global = true, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
     pub otel_endpoint: Option<String>,
+    /// Where `neoforge worker` serves `/metrics`, `/health` and `/ready` (the server serves
+    /// them on its own address); `off` for no listener.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_WORKER_ADDR",
+        default_value_t = ListenAddr::WORKER_DEFAULT
+    )]
+    pub worker_addr: ListenAddr,
 }
 
 /// The documented defaults, for code that builds settings without parsing a command line.
@@ -192,6 +238,7 @@ impl Default for OpsArgs {
             backup_interval: BACKUP_INTERVAL_HOURS,
             backup_keep: BACKUP_KEEP,
             otel_endpoint: None,
+            worker_addr: ListenAddr::WORKER_DEFAULT,
         }
     }
 }
@@ -261,7 +308,7 @@ mod tests {
 
     use clap::CommandFactory;
 
-    use super::Cli;
+    use super::{Cli, ListenAddr};
 
     /// Environment-only settings, kept out of flags on purpose.
     const ENV_ONLY: &[&str] = &["NEOFORGE_SECRET"];
@@ -332,5 +379,20 @@ mod tests {
                 "{name} is missing from the README's table"
             );
         }
+    }
+
+    #[test]
+    fn a_listen_addr_is_an_address_or_off() {
+        assert_eq!("off".parse::<ListenAddr>().unwrap(), ListenAddr(None));
+        assert_eq!("OFF".parse::<ListenAddr>().unwrap(), ListenAddr(None));
+        let addr: ListenAddr = "0.0.0.0:9100".parse().unwrap();
+        assert_eq!(addr.0, Some("0.0.0.0:9100".parse().unwrap()));
+        for bad in ["", "9000", "localhost:9000", "on"] {
+            assert!(bad.parse::<ListenAddr>().is_err(), "{bad:?}");
+        }
+        for shown in ["off", "127.0.0.1:9000", "[::]:9000"] {
+            assert_eq!(shown.parse::<ListenAddr>().unwrap().to_string(), shown);
+        }
+        assert_eq!(ListenAddr::WORKER_DEFAULT.to_string(), "127.0.0.1:9000");
     }
 }

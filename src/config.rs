@@ -58,7 +58,7 @@ pub struct RedisSettings {
     pub key_prefix: String,
 }
 
-/// Logs, traces and backups.
+/// Logs, metrics, traces and backups.
 #[derive(Clone)]
 pub struct OpsSettings {
     /// Requests slower than this are logged as warnings.
@@ -69,6 +69,8 @@ pub struct OpsSettings {
     pub backup_keep: usize,
     /// OTLP/HTTP endpoint to export traces to.
     pub otel_endpoint: Option<String>,
+    /// Where `neoforge worker` serves its metrics and probes; `None`: nowhere.
+    pub worker_addr: Option<SocketAddr>,
 }
 
 impl OpsSettings {
@@ -82,6 +84,7 @@ impl OpsSettings {
                 .then(|| Duration::from_secs(args.backup_interval.saturating_mul(60 * 60))),
             backup_keep: args.backup_keep,
             otel_endpoint: args.otel_endpoint.filter(|endpoint| !endpoint.is_empty()),
+            worker_addr: args.worker_addr.0,
         })
     }
 }

@@ -148,15 +148,43 @@ pub fn router(state: AppState) -> Router {
     middleware::apply(routes, &settings)
 }
 
-/// `neoforge worker`: run background jobs until SIGTERM, without serving HTTP.
+/// `neoforge worker`: run background jobs until SIGTERM, without the API. Its metrics and
+/// probes are served on `NEOFORGE_WORKER_ADDR` (unless `off`) until the job in hand is done.
 pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
+    observability::metrics::install();
     let db = Db::connect(&settings).await?;
     db.migrate().await?;
+    let listener = match settings.ops.worker_addr {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr} (NEOFORGE_WORKER_ADDR)"))?,
+        ),
+        None => None,
+    };
     let settings = Arc::new(settings);
     let mailer = Mailer::from_settings(&settings)?;
     let worker = Worker::new(db.clone(), mailer, settings, JobQueue::default());
+    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let http = match listener {
+        Some(listener) => {
+            tracing::info!(addr = %listener.local_addr()?, "metrics listening");
+            let served = axum::serve(listener, observability::worker::router(db.clone()))
+                .with_graceful_shutdown(async {
+                    let _ = http_stopped.await;
+                });
+            Some(tokio::spawn(served.into_future()))
+        }
+        None => None,
+    };
     worker.run(shutdown_signal()).await;
+    // Scrapes keep answering while the last job finishes; then the listener closes.
+    let _ = stop_http.send(());
+    if let Some(http) = http {
+        http.await?.context("serving the worker's metrics")?;
+    }
     db.close();
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::db::Db;
 use crate::state::AppState;
 
 pub const HTTP_REQUESTS: &str = "neoforge_http_requests_total";
@@ -240,7 +241,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         body = String, content_type = "text/plain"),
 ))]
 async fn scrape(State(state): State<AppState>) -> Response {
-    let pool = state.db.pool_status();
+    exposition(&state.db)
+}
+
+/// The `/metrics` response of any process: the pool gauges brought up to date, then every
+/// family.
+pub fn exposition(db: &Db) -> Response {
+    let pool = db.pool_status();
     metrics::gauge!(DB_POOL_CONNECTIONS, "state" => "size").set(pool.size as f64);
     metrics::gauge!(DB_POOL_CONNECTIONS, "state" => "idle").set(pool.idle as f64);
     let mut response = render().into_response();

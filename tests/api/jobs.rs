@@ -247,7 +247,7 @@ fn the_worker_command_runs_queued_jobs_until_sigterm() {
 
     let mut worker = Command::new(crate::helpers::binary())
         .env_clear()
-        .args(["worker", "--data-dir"])
+        .args(["worker", "--worker-addr", "off", "--data-dir"])
         .arg(data_dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod api_contract;
 mod auth;
 mod backup;
 mod brute_force;
@@ -22,3 +23,4 @@ mod todos;
 #[cfg(feature = "otel")]
 mod traces;
 mod users;
+mod worker;
