@@ -143,6 +143,8 @@ pub struct ConfigArgs {
     pub log_filter: String,
     #[command(flatten)]
     pub ops: OpsArgs,
+    #[command(flatten)]
+    pub rate_limits: crate::auth::limits::RateLimitArgs,
 }
 
 const SLOW_REQUEST_MS: u64 = 500;

@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::auth::limits::RateLimits;
 use crate::cli::{ConfigArgs, OpsArgs};
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
@@ -48,6 +49,8 @@ pub struct Settings {
     /// Run the job worker in the server process.
     pub run_worker: bool,
     pub ops: OpsSettings,
+    /// Every rate-limit policy.
+    pub rate_limits: RateLimits,
 }
 
 #[derive(Clone)]
@@ -164,6 +167,7 @@ impl Settings {
             trust_proxy: args.trust_proxy,
             run_worker: args.worker,
             ops: OpsSettings::new(args.ops)?,
+            rate_limits: RateLimits::new(&args.rate_limits)?,
         })
     }
 

@@ -68,6 +68,7 @@ impl TestApp {
             // Tests run the queue themselves, deterministically: see `run_jobs`.
             worker: false,
             ops: Default::default(),
+            rate_limits: Default::default(),
         })
         .expect("test settings are valid");
         customise(&mut settings);

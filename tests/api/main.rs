@@ -15,6 +15,7 @@ mod jobs;
 mod logging;
 mod metrics;
 mod process;
+mod rate_limits;
 mod recovery;
 mod sessions;
 mod todos;
