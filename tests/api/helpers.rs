@@ -3,6 +3,7 @@
 //! (dropped again when the test ends).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use neoforge::cli::ConfigArgs;
@@ -25,8 +26,9 @@ pub struct TestApp {
     pub db: Db,
     pub settings: Settings,
     worker: Worker,
-    _database: TestDatabase,
-    _redis: Option<RedisKeys>,
+    /// Shared with the app's replicas; dropped with the last of them.
+    database: Arc<TestDatabase>,
+    redis_keys: Option<Arc<RedisKeys>>,
 }
 
 /// A signed-in user of a test app.
@@ -72,6 +74,26 @@ impl TestApp {
         })
         .expect("test settings are valid");
         customise(&mut settings);
+        Self::start(settings, Arc::new(database), redis.map(Arc::new)).await
+    }
+
+    /// Another replica of this app: the same settings, database and (when the suite runs on
+    /// Redis) Redis key prefix, so the two share sessions, cache and rate-limit counters the
+    /// way replicas behind a load balancer do; its own port, worker and in-process state.
+    pub async fn spawn_replica(&self) -> Self {
+        Self::start(
+            self.settings.clone(),
+            Arc::clone(&self.database),
+            self.redis_keys.clone(),
+        )
+        .await
+    }
+
+    async fn start(
+        settings: Settings,
+        database: Arc<TestDatabase>,
+        redis_keys: Option<Arc<RedisKeys>>,
+    ) -> Self {
         let app = neoforge::Application::build(settings.clone())
             .await
             .expect("the app builds");
@@ -90,8 +112,8 @@ impl TestApp {
             db,
             settings,
             worker,
-            _database: database,
-            _redis: redis,
+            database,
+            redis_keys,
         }
     }
 

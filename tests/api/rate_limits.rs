@@ -1,14 +1,22 @@
-//! Every rate-limit policy follows its configured value.
+//! Every rate-limit policy follows its configured value, and the per-user API limit counts
+//! each signed-in user's requests, on every replica when they share Redis.
 
 use neoforge::cache::Policy;
+use neoforge::config::Settings;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, problem};
+use crate::helpers::{PASSWORD, REDIS_ENV, TestApp, TestUser, problem};
 
 /// Set `policy` to `text` (`COUNT/WINDOW`), keeping its name.
 fn set(policy: &mut Policy, text: &str) {
     *policy = Policy::parse(policy.name, text).unwrap();
+}
+
+/// An app whose per-user API limit is `text`.
+async fn spawn_with_api_limit(text: &str) -> TestApp {
+    let policy = Policy::parse("api_user", text).unwrap();
+    TestApp::spawn_with(|s: &mut Settings| s.rate_limits.api_per_user = Some(policy)).await
 }
 
 fn header(response: &Response, name: &str) -> u64 {
@@ -185,4 +193,106 @@ async fn resent_verification_emails_follow_the_configured_limit() {
     assert_eq!(sent.status(), StatusCode::NO_CONTENT);
     assert_eq!(limit_and_remaining(&sent), (1, 0));
     assert_limited(resend().await, 1, 3600).await;
+}
+
+async fn list_todos(app: &TestApp, user: &TestUser) -> Response {
+    app.get("/api/todos?limit=20", Some(&user.token)).await
+}
+
+#[tokio::test]
+async fn the_api_limit_counts_each_users_requests() {
+    let app = spawn_with_api_limit("3/1m").await;
+    let user = app.signed_in_user().await;
+    for remaining in [2, 1] {
+        let listed = list_todos(&app, &user).await;
+        assert_eq!(listed.status(), StatusCode::OK);
+        assert_eq!(limit_and_remaining(&listed), (3, remaining));
+    }
+    // Every route outside /api/auth/ draws on the same budget.
+    let created = app.create_todo(&user, &json!({"title": "one more"})).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(limit_and_remaining(&created), (3, 0));
+    assert_limited(list_todos(&app, &user).await, 3, 60).await;
+    assert_limited(app.get("/api/users/me", Some(&user.token)).await, 3, 60).await;
+
+    let other = app.signed_in_user().await;
+    let listed = list_todos(&app, &other).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    assert_eq!(limit_and_remaining(&listed), (3, 2));
+}
+
+#[tokio::test]
+async fn the_api_limit_leaves_auth_routes_and_anonymous_requests_alone() {
+    let app = spawn_with_api_limit("1/1m").await;
+    let user = app.signed_in_user().await;
+    assert_eq!(list_todos(&app, &user).await.status(), StatusCode::OK);
+    assert_limited(list_todos(&app, &user).await, 1, 60).await;
+
+    // The auth routes keep their own policies, whatever token they carry.
+    let resent = app
+        .post("/api/auth/resend-verification", Some(&user.token))
+        .await;
+    assert_eq!(resent.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header(&resent, "ratelimit-limit"), 3);
+    // Without a valid token there is no user to count: the route answers 401.
+    for token in [None, Some("not-a-token")] {
+        let anonymous = app.get("/api/todos", token).await;
+        assert!(!anonymous.headers().contains_key("ratelimit-limit"));
+        problem(anonymous, StatusCode::UNAUTHORIZED).await;
+    }
+}
+
+#[tokio::test]
+async fn a_routes_own_policy_reports_itself_when_stricter() {
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limits.api_per_user = Some(Policy::parse("api_user", "100/1m").unwrap());
+        set(&mut s.rate_limits.failed_login_per_account_ip, "1/15m");
+    })
+    .await;
+    let user = app.signed_in_user().await;
+    let request =
+        json!({"current_password": "a wrong guess", "new_password": "whatever passphrase"});
+    let change = || {
+        app.send_json(
+            Method::POST,
+            "/api/users/me/password",
+            Some(&user.token),
+            &request,
+        )
+    };
+    let wrong = change().await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(limit_and_remaining(&wrong), (100, 99));
+    assert_limited(change().await, 1, 15 * 60).await;
+}
+
+#[tokio::test]
+async fn the_api_limit_can_be_turned_off() {
+    let app = TestApp::spawn_with(|s| s.rate_limits.api_per_user = None).await;
+    let user = app.signed_in_user().await;
+    let listed = list_todos(&app, &user).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    assert!(!listed.headers().contains_key("ratelimit-limit"));
+}
+
+#[tokio::test]
+async fn replicas_share_the_api_limit_when_they_share_redis() {
+    let app = spawn_with_api_limit("3/1m").await;
+    let replica = app.spawn_replica().await;
+    let user = app.signed_in_user().await;
+    for _ in 0..2 {
+        assert_eq!(list_todos(&app, &user).await.status(), StatusCode::OK);
+    }
+    let on_replica = list_todos(&replica, &user).await;
+    assert_eq!(on_replica.status(), StatusCode::OK);
+    if std::env::var(REDIS_ENV).is_ok() {
+        assert_eq!(limit_and_remaining(&on_replica), (3, 0));
+        assert_limited(list_todos(&replica, &user).await, 3, 60).await;
+        assert_limited(list_todos(&app, &user).await, 3, 60).await;
+    } else {
+        // In process, each replica counts only what it serves.
+        assert_eq!(limit_and_remaining(&on_replica), (3, 2));
+        assert_eq!(list_todos(&app, &user).await.status(), StatusCode::OK);
+        assert_limited(list_todos(&app, &user).await, 3, 60).await;
+    }
 }
