@@ -147,6 +147,8 @@ pub struct ConfigArgs {
     pub ops: OpsArgs,
     #[command(flatten)]
     pub events: EventsArgs,
+    #[command(flatten)]
+    pub rate_limits: crate::auth::limits::RateLimitArgs,
 }
 
 const SLOW_REQUEST_MS: u64 = 500;

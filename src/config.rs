@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::auth::limits::RateLimits;
 use crate::cli::{ConfigArgs, EventsArgs, OpsArgs};
 use crate::events::{EventSettings, ReplayLimits};
 
@@ -50,6 +51,8 @@ pub struct Settings {
     pub run_worker: bool,
     pub ops: OpsSettings,
     pub events: EventSettings,
+    /// Every rate-limit policy.
+    pub rate_limits: RateLimits,
 }
 
 #[derive(Clone)]
@@ -192,6 +195,7 @@ impl Settings {
             run_worker: args.worker,
             ops: OpsSettings::new(args.ops)?,
             events: event_settings(args.events)?,
+            rate_limits: RateLimits::new(&args.rate_limits)?,
         })
     }
 

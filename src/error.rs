@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::cache::Decision;
+use crate::cache::{Decision, Limited};
 use crate::http::request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -148,6 +148,12 @@ impl ApiError {
     }
 }
 
+impl From<Limited> for ApiError {
+    fn from(Limited(decision): Limited) -> Self {
+        Self::TooManyRequests(decision)
+    }
+}
+
 impl From<crate::db::DbError> for ApiError {
     fn from(err: crate::db::DbError) -> Self {
         Self::Internal(anyhow::Error::new(err).context("database error"))
@@ -221,9 +227,13 @@ impl IntoResponse for ApiError {
 }
 
 /// Adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds) to a
-/// response of a rate-limited route.
+/// response of a rate-limited route, unless a policy closer to the answer set them already
+/// (the one that refused a `429`).
 pub fn rate_limit_headers(decision: Decision, mut response: Response) -> Response {
     let headers = response.headers_mut();
+    if headers.contains_key("ratelimit-limit") {
+        return response;
+    }
     headers.insert("ratelimit-limit", HeaderValue::from(decision.limit));
     headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
     headers.insert("ratelimit-reset", HeaderValue::from(decision.reset_secs()));

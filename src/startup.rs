@@ -17,7 +17,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
 use crate::events::Events;
-use crate::http::{middleware, openapi};
+use crate::http::{middleware, openapi, rate_limit};
 use crate::idempotency;
 use crate::jobs::{JobQueue, Worker};
 use crate::observability;
@@ -144,6 +144,10 @@ pub fn router(state: AppState) -> Router {
     let settings = Arc::clone(&state.settings);
     let routes = openapi::router_with_docs()
         .fallback(web::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_per_user,
+        ))
         .with_state(state);
     middleware::apply(routes, &settings)
 }

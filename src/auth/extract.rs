@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, header};
 use uuid::Uuid;
 
 use crate::auth::sessions;
+use crate::auth::token::AccessClaims;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::users::model::Role;
@@ -31,16 +32,33 @@ impl CurrentUser {
         headers: &HeaderMap,
         state: &AppState,
     ) -> Result<Option<Self>, ApiError> {
+        match Self::verified_claims(headers, state)? {
+            Some(claims) => Self::from_claims(&claims, state).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The claims of the bearer token, checked for signature, expiry, issuer and audience
+    /// but not yet for a live session; `None` when the request carries no token.
+    pub fn verified_claims(
+        headers: &HeaderMap,
+        state: &AppState,
+    ) -> Result<Option<AccessClaims>, ApiError> {
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Ok(None);
         };
-        let claims = value
+        value
             .to_str()
             .ok()
             .and_then(|value| value.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .and_then(|(_, token)| state.tokens.verify(token.trim()))
-            .ok_or(INVALID_TOKEN)?;
+            .map(Some)
+            .ok_or(INVALID_TOKEN)
+    }
+
+    /// The caller named by verified claims, once its session is found live.
+    pub async fn from_claims(claims: &AccessClaims, state: &AppState) -> Result<Self, ApiError> {
         if !sessions::is_live(state, claims.sid, claims.sub).await? {
             return Err(ApiError::Unauthorized {
                 detail: "This session has ended; sign in again.",
@@ -48,10 +66,10 @@ impl CurrentUser {
             });
         }
         tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
-        Ok(Some(Self {
+        Ok(Self {
             id: claims.sub,
             session_id: claims.sid,
-        }))
+        })
     }
 }
 
@@ -62,6 +80,10 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The per-user rate limit authenticated the request already.
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(*user);
+        }
         Self::from_bearer(&parts.headers, state)
             .await?
             .ok_or(ApiError::Unauthorized {

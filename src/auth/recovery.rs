@@ -16,7 +16,7 @@ use crate::audit::{self, AuditEvent, Entry};
 use crate::auth::repo::{self, TokenPurpose};
 use crate::auth::requests::{ForgotPassword, ResetPassword, VerifyEmail};
 use crate::auth::routes::queue_email;
-use crate::auth::{CurrentUser, limits, sessions, token};
+use crate::auth::{CurrentUser, sessions, token};
 use crate::db::{Conn, DbError};
 use crate::email::Email;
 use crate::email::templates::{RESET_LINK_MINUTES, VERIFY_LINK_HOURS};
@@ -99,7 +99,7 @@ async fn verify_email(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .enforce(&limits::TOKEN_PER_IP, &client.ip_key())
+        .enforce(&state.settings.rate_limits.token_per_ip, &client.ip_key())
         .await?;
     let hash = token::hash_opaque_token(request.token.expose_secret());
     let now = Timestamp::now();
@@ -148,7 +148,10 @@ async fn resend_verification(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .enforce(&limits::RESEND_PER_USER, &user.id.to_string())
+        .enforce(
+            &state.settings.rate_limits.resend_per_user,
+            &user.id.to_string(),
+        )
         .await?;
     let mut conn = state.db.write().await?;
     let mut tx = conn.begin().await?;
@@ -185,7 +188,7 @@ async fn forgot_password(
     let started = Instant::now();
     let limit = state
         .limiter
-        .enforce(&limits::FORGOT_PER_IP, &client.ip_key())
+        .enforce(&state.settings.rate_limits.forgot_per_ip, &client.ip_key())
         .await?;
     let outcome = queue_reset_email(&state, &request.email, &client).await;
     tokio::time::sleep_until(started + FORGOT_MIN_DURATION).await;
@@ -208,7 +211,10 @@ async fn queue_reset_email(
     // More requests are answered the same but send nothing: no mailbox flooding.
     let allowed = state
         .limiter
-        .hit(&limits::FORGOT_PER_ACCOUNT, &user.id.to_string())
+        .hit(
+            &state.settings.rate_limits.forgot_per_account,
+            &user.id.to_string(),
+        )
         .await
         .allowed;
     if !user.is_active || !allowed {
@@ -254,7 +260,7 @@ async fn reset_password(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .enforce(&limits::TOKEN_PER_IP, &client.ip_key())
+        .enforce(&state.settings.rate_limits.token_per_ip, &client.ip_key())
         .await?;
     let hash = token::hash_opaque_token(request.token.expose_secret());
     // Hashed before the transaction: it must not hold the write lock for a hash.
@@ -302,12 +308,15 @@ async fn reset_password(
     // attack: clear its failure counters (the per-IP one for the IP that reset it).
     state
         .limiter
-        .reset(&limits::FAILED_LOGIN_PER_ACCOUNT, &user.email)
+        .reset(
+            &state.settings.rate_limits.failed_login_per_account,
+            &user.email,
+        )
         .await;
     state
         .limiter
         .reset(
-            &limits::FAILED_LOGIN_PER_ACCOUNT_IP,
+            &state.settings.rate_limits.failed_login_per_account_ip,
             &format!("{}|{}", user.email, client.ip_key()),
         )
         .await;

@@ -19,7 +19,7 @@ use crate::auth::model::{Login, Register, TokenPair};
 use crate::auth::recovery;
 use crate::auth::repo;
 use crate::auth::requests::RefreshRequest;
-use crate::auth::{CurrentUser, cookie, limits, sessions, token};
+use crate::auth::{CurrentUser, cookie, sessions, token};
 use crate::email::Email;
 use crate::error::{ApiError, ConflictOnDuplicate, rate_limit_headers};
 use crate::http::client::ClientInfo;
@@ -64,7 +64,10 @@ async fn register(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .enforce(&limits::REGISTER_PER_IP, &client.ip_key())
+        .enforce(
+            &state.settings.rate_limits.register_per_ip,
+            &client.ip_key(),
+        )
         .await?;
     let password_hash = state.passwords.hash(request.password.into_secret()).await?;
     let now = Timestamp::now();
@@ -158,7 +161,7 @@ async fn token_form(
 async fn sign_in(state: &AppState, request: Login, client: &ClientInfo) -> Response {
     let ip_limit = state
         .limiter
-        .hit(&limits::LOGIN_PER_IP, &client.ip_key())
+        .hit(&state.settings.rate_limits.login_per_ip, &client.ip_key())
         .await;
     let result = if ip_limit.allowed {
         check_and_open_session(state, request, client).await
@@ -184,10 +187,13 @@ async fn check_and_open_session(
     let account_ip_key = format!("{}|{}", request.email, client.ip_key());
     for (policy, key) in [
         (
-            &limits::FAILED_LOGIN_PER_ACCOUNT_IP,
+            &state.settings.rate_limits.failed_login_per_account_ip,
             account_ip_key.as_str(),
         ),
-        (&limits::FAILED_LOGIN_PER_ACCOUNT, request.email.as_str()),
+        (
+            &state.settings.rate_limits.failed_login_per_account,
+            request.email.as_str(),
+        ),
     ] {
         let decision = state.limiter.peek(policy, key).await;
         if !decision.allowed {
@@ -209,11 +215,17 @@ async fn check_and_open_session(
         user => {
             state
                 .limiter
-                .hit(&limits::FAILED_LOGIN_PER_ACCOUNT_IP, &account_ip_key)
+                .hit(
+                    &state.settings.rate_limits.failed_login_per_account_ip,
+                    &account_ip_key,
+                )
                 .await;
             state
                 .limiter
-                .hit(&limits::FAILED_LOGIN_PER_ACCOUNT, &request.email)
+                .hit(
+                    &state.settings.rate_limits.failed_login_per_account,
+                    &request.email,
+                )
                 .await;
             let user_id = user.map(|user| user.id);
             record_failed_login(state, user_id, &request.email, "bad_credentials", client).await?;
@@ -229,7 +241,10 @@ async fn check_and_open_session(
     }
     state
         .limiter
-        .reset(&limits::FAILED_LOGIN_PER_ACCOUNT_IP, &account_ip_key)
+        .reset(
+            &state.settings.rate_limits.failed_login_per_account_ip,
+            &account_ip_key,
+        )
         .await;
 
     let refresh_token = token::new_opaque_token();
@@ -329,7 +344,7 @@ async fn refresh(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .enforce(&limits::TOKEN_PER_IP, &client.ip_key())
+        .enforce(&state.settings.rate_limits.token_per_ip, &client.ip_key())
         .await?;
     let presented = presented_refresh_token(body, &headers)?.ok_or(NO_REFRESH_TOKEN)?;
     let old_hash = token::hash_opaque_token(presented.expose_secret());

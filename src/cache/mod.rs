@@ -4,6 +4,7 @@
 //! to in-process counters, and `/ready` and the metrics say so.
 
 mod memory;
+pub mod policy;
 pub mod rate_limit;
 mod redis;
 
@@ -11,7 +12,8 @@ use std::time::Duration;
 
 use crate::config::Settings;
 
-pub use rate_limit::{Decision, Policy, RateLimiter};
+pub use policy::Policy;
+pub use rate_limit::{Decision, Limited, RateLimiter};
 
 /// A string cache with a time-to-live per entry.
 #[derive(Clone)]

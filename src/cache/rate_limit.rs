@@ -1,6 +1,7 @@
 //! Fixed-window rate limits: a counter per policy and key (an IP, an account) that resets when
 //! its window ends. In Redis when configured, so the limit holds across replicas; in process
-//! otherwise, and whenever Redis fails.
+//! otherwise, and whenever Redis fails. This module knows nothing of HTTP: a refusal is a
+//! [`Limited`] value that the HTTP layer turns into its `429`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,17 +9,8 @@ use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
+use crate::cache::policy::{MAX_WINDOW, Policy};
 use crate::cache::redis::RedisStore;
-use crate::error::ApiError;
-
-/// A limit: at most `limit` hits per `window` for each key.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    /// Names the policy in keys and metrics.
-    pub name: &'static str,
-    pub limit: u64,
-    pub window: Duration,
-}
 
 /// The outcome of a hit, with what the `RateLimit-*` headers report.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +38,11 @@ impl Decision {
     }
 }
 
+/// A hit refused: the HTTP layer answers it `429` with the headers.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("rate limited")]
+pub struct Limited(pub Decision);
+
 #[derive(Clone)]
 pub struct RateLimiter {
     memory: Cache<String, Arc<Window>>,
@@ -59,8 +56,6 @@ struct Window {
 
 /// Keys tracked in process at once; the least recently used go first.
 const MAX_WINDOWS: u64 = 200_000;
-/// The longest window any policy uses, so idle keys are dropped in time.
-const MAX_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl RateLimiter {
     pub(super) fn new(redis: Option<RedisStore>) -> Self {
@@ -89,13 +84,13 @@ impl RateLimiter {
         decision
     }
 
-    /// Count one hit against `key`; `429` (with the headers) once the limit is passed.
-    pub async fn enforce(&self, policy: &Policy, key: &str) -> Result<Decision, ApiError> {
+    /// Count one hit against `key`; [`Limited`] once the limit is passed.
+    pub async fn enforce(&self, policy: &Policy, key: &str) -> Result<Decision, Limited> {
         let decision = self.hit(policy, key).await;
         if decision.allowed {
             Ok(decision)
         } else {
-            Err(ApiError::TooManyRequests(decision))
+            Err(Limited(decision))
         }
     }
 

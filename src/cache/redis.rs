@@ -1,8 +1,8 @@
 //! Redis, shared by every replica: one multiplexed connection that reconnects by itself.
 //! Every call has a short time-out; a failure is logged, counted and answered as a miss.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -37,6 +37,9 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {count, ttl}
 ";
+
+/// Hashed once: every rate-limited request runs it (`EVALSHA`, loaded again if Redis lost it).
+static HIT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(HIT_SCRIPT));
 
 impl RedisStore {
     pub async fn connect(settings: &RedisSettings) -> anyhow::Result<Self> {
@@ -143,7 +146,7 @@ impl RedisStore {
             return None;
         }
         let mut connection = self.connection.clone();
-        let result = redis::Script::new(HIT_SCRIPT)
+        let result = HIT
             .key(self.key(key))
             .arg(window.as_millis().max(1) as u64)
             .invoke_async::<(u64, i64)>(&mut connection)

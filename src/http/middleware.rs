@@ -85,6 +85,9 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,
+            HeaderName::from_static("ratelimit-limit"),
+            HeaderName::from_static("ratelimit-remaining"),
+            HeaderName::from_static("ratelimit-reset"),
             HeaderName::from_static(request_id::HEADER),
         ])
         .max_age(Duration::from_secs(60 * 60));

@@ -8,5 +8,6 @@ pub mod json;
 pub mod middleware;
 pub mod openapi;
 pub mod query;
+pub mod rate_limit;
 pub mod request_id;
 pub mod responses;

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::responses;
+use crate::http::{rate_limit, responses};
 use crate::state::AppState;
 use crate::{admin, auth, events, http, observability, todos, users};
 
@@ -83,15 +83,23 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(admin::routes::router())
 }
 
+/// The routes and their document, which also describes the per-user limit: a layer in front
+/// of the routes rather than part of each, so it is added once they are all merged.
+fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut document) = api().split_for_parts();
+    rate_limit::document(&mut document);
+    (router, document)
+}
+
 /// The routes, plus `/openapi.json` and `/docs` serving their document.
 pub fn router_with_docs() -> Router<AppState> {
-    let (router, document) = api().split_for_parts();
+    let (router, document) = routes_and_document();
     router.merge(SwaggerUi::new("/docs").url("/openapi.json", document))
 }
 
 /// The document as pretty JSON, for `neoforge openapi`.
 pub fn document_json() -> String {
-    let (_, document) = api().split_for_parts();
+    let (_, document) = routes_and_document();
     document
         .to_pretty_json()
         .expect("the OpenAPI document serialises")

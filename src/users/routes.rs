@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use crate::audit::{self, AuditEvent, Entry};
 use crate::auth::routes::queue_email;
-use crate::auth::{CurrentUser, limits, sessions};
+use crate::auth::{CurrentUser, sessions};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::http::client::ClientInfo;
@@ -103,7 +103,10 @@ async fn confirm_password(
     let key = format!("{}|{}", account.email, client.ip_key());
     let decision = state
         .limiter
-        .peek(&limits::FAILED_LOGIN_PER_ACCOUNT_IP, &key)
+        .peek(
+            &state.settings.rate_limits.failed_login_per_account_ip,
+            &key,
+        )
         .await;
     if !decision.allowed {
         return Err(ApiError::TooManyRequests(decision));
@@ -117,7 +120,10 @@ async fn confirm_password(
     }
     state
         .limiter
-        .hit(&limits::FAILED_LOGIN_PER_ACCOUNT_IP, &key)
+        .hit(
+            &state.settings.rate_limits.failed_login_per_account_ip,
+            &key,
+        )
         .await;
     Err(ApiError::invalid_field(
         field,

@@ -265,12 +265,20 @@ async fn cors_answers_only_configured_origins() {
         simple.headers()["access-control-allow-origin"],
         "https://app.example.com"
     );
-    assert!(
-        simple.headers()["access-control-expose-headers"]
-            .to_str()
-            .unwrap()
-            .contains("etag")
-    );
+    let exposed = simple.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    for header in [
+        "etag",
+        "retry-after",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    ] {
+        assert!(
+            exposed.contains(header),
+            "{header} is not exposed: {exposed}"
+        );
+    }
 }
 
 #[tokio::test]

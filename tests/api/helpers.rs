@@ -3,6 +3,7 @@
 //! (dropped again when the test ends).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use neoforge::cli::ConfigArgs;
@@ -25,8 +26,9 @@ pub struct TestApp {
     pub db: Db,
     pub settings: Settings,
     worker: Worker,
-    _database: TestDatabase,
-    _redis: Option<RedisKeys>,
+    /// Shared with the app's replicas; dropped with the last of them.
+    database: Arc<TestDatabase>,
+    redis_keys: Option<Arc<RedisKeys>>,
 }
 
 /// A signed-in user of a test app.
@@ -46,20 +48,16 @@ impl TestApp {
     pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
         let (mut settings, database, redis) = Self::fresh_settings().await;
         customise(&mut settings);
-        Self::start(settings, database, redis).await
+        Self::start(settings, Arc::new(database), redis.map(Arc::new)).await
     }
 
     /// `count` replicas started at the same moment on one fresh, empty database, as
     /// containers that start together are.
     pub async fn spawn_together(count: usize) -> Vec<Self> {
         let (settings, database, redis) = Self::fresh_settings().await;
-        let mut owners = Some((database, redis));
-        let starts = (0..count).map(|_| {
-            let (database, redis) = owners
-                .take()
-                .unwrap_or_else(|| (TestDatabase::shared(), None));
-            Self::start(settings.clone(), database, redis)
-        });
+        let (database, redis) = (Arc::new(database), redis.map(Arc::new));
+        let starts =
+            (0..count).map(|_| Self::start(settings.clone(), Arc::clone(&database), redis.clone()));
         futures_util::future::join_all(starts).await
     }
 
@@ -89,18 +87,29 @@ impl TestApp {
             worker: false,
             ops: Default::default(),
             events: Default::default(),
+            rate_limits: Default::default(),
         })
         .expect("test settings are valid");
         (settings, database, redis)
     }
 
-    /// Another replica of this app: the same database, Redis and settings, its own process
-    /// state and port, as a second server behind a load balancer would be.
+    /// Another replica of this app: the same settings, database and (when the suite runs on
+    /// Redis) Redis key prefix, so the two share sessions, cache and rate-limit counters the
+    /// way replicas behind a load balancer do; its own port, worker and in-process state.
     pub async fn spawn_replica(&self) -> Self {
-        Self::start(self.settings.clone(), TestDatabase::shared(), None).await
+        Self::start(
+            self.settings.clone(),
+            Arc::clone(&self.database),
+            self.redis_keys.clone(),
+        )
+        .await
     }
 
-    async fn start(settings: Settings, database: TestDatabase, redis: Option<RedisKeys>) -> Self {
+    async fn start(
+        settings: Settings,
+        database: Arc<TestDatabase>,
+        redis_keys: Option<Arc<RedisKeys>>,
+    ) -> Self {
         let app = neoforge::Application::build(settings.clone())
             .await
             .expect("the app builds");
@@ -119,8 +128,8 @@ impl TestApp {
             db,
             settings,
             worker,
-            _database: database,
-            _redis: redis,
+            database,
+            redis_keys,
         }
     }
 
@@ -387,15 +396,6 @@ struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// For a replica: the database belongs to the first app, which drops it.
-    fn shared() -> Self {
-        Self {
-            data_dir: tempfile::tempdir().unwrap(),
-            url: None,
-            postgres: None,
-        }
-    }
-
     async fn create() -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let Ok(server) = std::env::var(POSTGRES_ENV) else {

@@ -17,6 +17,7 @@ mod jobs;
 mod logging;
 mod metrics;
 mod process;
+mod rate_limits;
 mod recovery;
 mod sessions;
 mod todos;
