@@ -146,7 +146,7 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub ops: OpsArgs,
     #[command(flatten)]
-    pub events: EventsArgs,
+    pub events: crate::events::settings::EventsArgs,
     #[command(flatten)]
     pub rate_limits: crate::auth::limits::RateLimitArgs,
 }
@@ -241,59 +241,6 @@ impl Default for OpsArgs {
             backup_keep: BACKUP_KEEP,
             otel_endpoint: None,
             worker_addr: ListenAddr::WORKER_DEFAULT,
-        }
-    }
-}
-
-const EVENTS_HEARTBEAT_SECS: u64 = 15;
-const EVENTS_REPLAY: usize = 100;
-const EVENTS_REPLAY_TOTAL: usize = 20_000;
-const EVENTS_MAX_STREAMS_PER_USER: usize = 20;
-
-/// Realtime (`GET /api/events`).
-#[derive(Args, Clone)]
-pub struct EventsArgs {
-    /// Seconds between keep-alive comments on an idle event stream.
-    #[arg(
-        long,
-        global = true,
-        env = "NEOFORGE_EVENTS_HEARTBEAT",
-        default_value_t = EVENTS_HEARTBEAT_SECS
-    )]
-    pub events_heartbeat: u64,
-    /// Events kept per user for clients that reconnect with `Last-Event-ID`.
-    #[arg(
-        long,
-        global = true,
-        env = "NEOFORGE_EVENTS_REPLAY",
-        default_value_t = EVENTS_REPLAY
-    )]
-    pub events_replay: usize,
-    /// Events kept for replay across all users.
-    #[arg(
-        long,
-        global = true,
-        env = "NEOFORGE_EVENTS_REPLAY_TOTAL",
-        default_value_t = EVENTS_REPLAY_TOTAL
-    )]
-    pub events_replay_total: usize,
-    /// Event streams one user may hold open on one replica.
-    #[arg(
-        long,
-        global = true,
-        env = "NEOFORGE_EVENTS_MAX_STREAMS",
-        default_value_t = EVENTS_MAX_STREAMS_PER_USER
-    )]
-    pub events_max_streams: usize,
-}
-
-impl Default for EventsArgs {
-    fn default() -> Self {
-        Self {
-            events_heartbeat: EVENTS_HEARTBEAT_SECS,
-            events_replay: EVENTS_REPLAY,
-            events_replay_total: EVENTS_REPLAY_TOTAL,
-            events_max_streams: EVENTS_MAX_STREAMS_PER_USER,
         }
     }
 }

@@ -12,8 +12,8 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::limits::RateLimits;
-use crate::cli::{ConfigArgs, EventsArgs, OpsArgs};
-use crate::events::{EventSettings, ReplayLimits};
+use crate::cli::{ConfigArgs, OpsArgs};
+use crate::events::EventSettings;
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
 const MIN_SECRET_LEN: usize = 32;
@@ -90,28 +90,6 @@ impl OpsSettings {
             worker_addr: args.worker_addr.0,
         })
     }
-}
-
-fn event_settings(args: EventsArgs) -> anyhow::Result<EventSettings> {
-    if args.events_heartbeat == 0 {
-        bail!("NEOFORGE_EVENTS_HEARTBEAT must be at least 1 second");
-    }
-    if args.events_replay == 0 || args.events_replay_total < args.events_replay {
-        bail!(
-            "NEOFORGE_EVENTS_REPLAY must be at least 1, and NEOFORGE_EVENTS_REPLAY_TOTAL at least as large"
-        );
-    }
-    if args.events_max_streams == 0 {
-        bail!("NEOFORGE_EVENTS_MAX_STREAMS must be at least 1");
-    }
-    Ok(EventSettings {
-        heartbeat: Duration::from_secs(args.events_heartbeat),
-        replay: ReplayLimits {
-            per_user: args.events_replay,
-            total: args.events_replay_total,
-        },
-        max_streams_per_user: args.events_max_streams,
-    })
 }
 
 #[derive(Clone)]
@@ -194,7 +172,7 @@ impl Settings {
             trust_proxy: args.trust_proxy,
             run_worker: args.worker,
             ops: OpsSettings::new(args.ops)?,
-            events: event_settings(args.events)?,
+            events: EventSettings::new(&args.events)?,
             rate_limits: RateLimits::new(&args.rate_limits)?,
         })
     }

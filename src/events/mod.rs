@@ -11,6 +11,7 @@ mod bus;
 pub mod hub;
 pub mod replay;
 pub mod routes;
+pub mod settings;
 mod stream;
 mod ticket;
 
@@ -27,6 +28,7 @@ use crate::observability::metrics::EVENTS_PUBLISHED;
 pub use bus::Bus;
 pub use hub::Hub;
 pub use replay::ReplayLimits;
+pub use settings::EventSettings;
 
 /// What a todo change did; the SSE event name is `todo.<kind>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,16 +61,6 @@ pub enum BusMessage {
     },
     /// These sessions ended: their streams close, on every replica.
     SessionsEnded { session_ids: Vec<Uuid> },
-}
-
-/// Realtime settings, from `NEOFORGE_EVENTS_*`.
-#[derive(Debug, Clone, Copy)]
-pub struct EventSettings {
-    /// Time between keep-alive comments on an idle stream.
-    pub heartbeat: Duration,
-    pub replay: ReplayLimits,
-    /// Streams one user may hold open on one replica.
-    pub max_streams_per_user: usize,
 }
 
 /// The realtime service: publish changes, open streams. Cheap to clone.
