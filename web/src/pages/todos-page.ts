@@ -1,6 +1,6 @@
 // The todo app: add, edit in place, toggle, delete with undo, filter (in the URL), stats,
 // paged loading for long lists, and offline changes queued for replay.
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import * as api from '../api/client';
 import { ApiError, NetworkError, describeError } from '../api/client';
@@ -9,6 +9,7 @@ import { getAccessToken } from '../auth/token';
 import { toast } from '../components/nf-toaster';
 import { type Change, LOCAL_PREFIX, OUTBOX_EVENT, pendingChanges, queue } from '../offline/outbox';
 import { shared } from '../styles/shared';
+import { todosStyles } from './todos-page.styles';
 
 const PAGE_SIZE = 50;
 const UNDO_MS = 5000;
@@ -24,119 +25,7 @@ const matches = (filter: TodoFilter, todo: Todo) =>
   filter === 'all' || (filter === 'completed') === todo.completed;
 
 export class TodosPage extends LitElement {
-  static styles = [
-    shared,
-    css`
-      .page {
-        max-width: 46rem;
-      }
-      .new {
-        display: flex;
-        gap: var(--nf-space-2);
-      }
-      .new input {
-        flex: 1;
-        min-width: 0;
-      }
-      .toolbar {
-        display: flex;
-        flex-wrap: wrap;
-        gap: var(--nf-space-2) var(--nf-space-4);
-        align-items: center;
-        justify-content: space-between;
-        margin: var(--nf-space-4) 0 var(--nf-space-2);
-      }
-      .filters {
-        display: flex;
-        gap: var(--nf-space-1);
-        margin: 0;
-        padding: 0;
-        list-style: none;
-      }
-      .filters a {
-        display: inline-flex;
-        align-items: center;
-        min-height: 2.75rem;
-        padding: 0 var(--nf-space-3);
-        border-radius: var(--nf-radius);
-        color: var(--nf-text);
-        text-decoration: none;
-      }
-      .filters a[aria-current='page'] {
-        background: var(--nf-primary);
-        color: var(--nf-on-primary);
-        font-weight: 700;
-      }
-      .stats {
-        margin: 0;
-        color: var(--nf-text-muted);
-        font-size: var(--nf-text-sm);
-      }
-      ul.todos {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-      }
-      li.todo {
-        display: flex;
-        gap: var(--nf-space-2);
-        align-items: center;
-        padding: var(--nf-space-2) 0;
-        border-bottom: 1px solid var(--nf-border);
-      }
-      li.todo input[type='checkbox'] {
-        flex: none;
-        width: 1.5rem;
-        height: 1.5rem;
-        margin: 0.6rem;
-        accent-color: var(--nf-primary);
-      }
-      .title {
-        flex: 1;
-        min-width: 0;
-        overflow-wrap: anywhere;
-        white-space: pre-wrap;
-        cursor: text;
-      }
-      .done .title {
-        text-decoration: line-through;
-        color: var(--nf-text-muted);
-      }
-      .edit {
-        flex: 1;
-        min-width: 0;
-      }
-      .badge {
-        flex: none;
-        font-size: var(--nf-text-xs);
-        padding: 0 var(--nf-space-2);
-        border-radius: 999px;
-        background: var(--nf-warning-bg);
-        color: var(--nf-warning-text);
-      }
-      li.todo button {
-        flex: none;
-        padding: 0 var(--nf-space-2);
-        font-weight: 500;
-      }
-      .state {
-        padding: var(--nf-space-6) var(--nf-space-2);
-        text-align: center;
-        color: var(--nf-text-muted);
-      }
-      .more {
-        display: flex;
-        justify-content: center;
-        margin-top: var(--nf-space-4);
-      }
-      @media (max-width: 30rem) {
-        li.todo button {
-          padding: 0 var(--nf-space-1);
-          font-size: var(--nf-text-sm);
-        }
-      }
-    `,
-  ];
+  static styles = [shared, todosStyles];
 
   static properties = {
     query: { attribute: false },
