@@ -2,7 +2,8 @@
 // - the app shell and hashed assets are precached at install and served cache-first;
 // - page navigations get the cached shell (or landing page), so the app opens offline;
 // - API reads of todos and the current user are network-first with the last answer as fallback;
-// - writes are never touched here: the page queues them in IndexedDB while offline.
+// - writes are never touched here: the page queues them in IndexedDB while offline;
+// - the live event stream (/api/events) goes straight to the network, never cached or buffered.
 // A new version waits until the page asks it to take over (the "reload to update" offer).
 export {};
 declare const self: ServiceWorkerGlobalScope;
@@ -45,7 +46,7 @@ const isReserved = (path: string) => RESERVED.some((prefix) => path === prefix |
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname === '/api/events') return;
   if (request.mode === 'navigate' && !isReserved(url.pathname)) {
     event.respondWith(fromCacheFirst(url.pathname === '/' ? '/' : '/app', request));
   } else if (url.pathname.startsWith('/assets/') || __PRECACHE__.includes(url.pathname)) {

@@ -4,6 +4,7 @@
 // 404 was already done. Tabs take turns through a Web Lock so no change is sent twice at once.
 import * as api from '../api/client';
 import { ApiError, NetworkError } from '../api/client';
+import type { Todo } from '../api/types';
 import { transaction } from './storage';
 
 export type Change =
@@ -14,9 +15,25 @@ export type Change =
 /** Ids of todos created offline start with this until the server gives them a real one. */
 export const LOCAL_PREFIX = 'local-';
 
+/** Queued changes were sent or refused: `{ sent, rejected }`. */
 export const OUTBOX_EVENT = 'neoforge-outbox';
-const announce = (detail: { sent: number; rejected: number }) =>
-  window.dispatchEvent(new CustomEvent(OUTBOX_EVENT, { detail }));
+/** A creation made offline was saved: `{ localId, todo }`, the todo with its real id. */
+export const OUTBOX_CREATED_EVENT = 'neoforge-outbox-created';
+export interface Created {
+  localId: string;
+  todo: Todo;
+}
+
+// Every tab shows the queued changes, so every tab hears how they went, not only the sender.
+const channel = 'BroadcastChannel' in window ? new BroadcastChannel('neoforge-outbox') : null;
+channel?.addEventListener('message', ({ data }: MessageEvent<{ type: string; detail: unknown }>) =>
+  window.dispatchEvent(new CustomEvent(data.type, { detail: data.detail })),
+);
+function tell(type: string, detail: unknown) {
+  window.dispatchEvent(new CustomEvent(type, { detail }));
+  channel?.postMessage({ type, detail });
+}
+const announce = (detail: { sent: number; rejected: number }) => tell(OUTBOX_EVENT, detail);
 
 export async function queue(change: Change): Promise<void> {
   await transaction('readwrite', (store) => store.add(change));
@@ -71,6 +88,7 @@ async function replayNow(): Promise<void> {
       if (change.kind === 'create') {
         const todo = await api.createTodo({ title: change.title, completed: change.completed }, change.key);
         await resolveId(change.id, todo.id, seq);
+        tell(OUTBOX_CREATED_EVENT, { localId: change.id, todo } satisfies Created);
       } else if (change.id.startsWith(LOCAL_PREFIX)) {
         // Its creation was refused, so there is nothing left to change.
         await remove(seq);

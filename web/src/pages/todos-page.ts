@@ -1,16 +1,30 @@
 // The todo app: add, edit in place, toggle, delete with undo, filter (in the URL), stats,
-// paged loading for long lists, and offline changes queued for replay.
-import { LitElement, css, html, nothing } from 'lit';
+// paged loading for long lists, offline changes queued for replay, and live updates from the
+// user's other tabs and devices merged with what this page has just done itself.
+import { LitElement, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import * as api from '../api/client';
 import { ApiError, NetworkError, describeError } from '../api/client';
 import type { Todo, TodoFilter, TodoStats } from '../api/types';
 import { getAccessToken } from '../auth/token';
 import { toast } from '../components/nf-toaster';
-import { type Change, LOCAL_PREFIX, OUTBOX_EVENT, pendingChanges, queue } from '../offline/outbox';
+import {
+  type Change,
+  type Created,
+  LOCAL_PREFIX,
+  OUTBOX_CREATED_EVENT,
+  OUTBOX_EVENT,
+  pendingChanges,
+  queue,
+} from '../offline/outbox';
+import { type LiveEvent, subscribe } from '../realtime/events';
 import { shared } from '../styles/shared';
+import { type Item, type TodoList, drop, isLocal, matches, newer, put } from './todos-list';
+import { todosStyles } from './todos-page.styles';
 
 const PAGE_SIZE = 50;
+/** The most a list request may ask for: a refetch reloads up to this many at once. */
+const MAX_PAGE = 100;
 const UNDO_MS = 5000;
 const FILTERS: { value: TodoFilter; label: string }[] = [
   { value: 'all', label: 'All' },
@@ -18,125 +32,13 @@ const FILTERS: { value: TodoFilter; label: string }[] = [
   { value: 'completed', label: 'Completed' },
 ];
 
-type Item = Todo & { pending?: boolean };
-
-const matches = (filter: TodoFilter, todo: Todo) =>
-  filter === 'all' || (filter === 'completed') === todo.completed;
+/** How long a live creation may wait for the outbox to say it was one of ours. */
+const HOLD_MS = 3000;
+/** Live events come in bursts: one stats request per burst. */
+const STATS_DELAY_MS = 150;
 
 export class TodosPage extends LitElement {
-  static styles = [
-    shared,
-    css`
-      .page {
-        max-width: 46rem;
-      }
-      .new {
-        display: flex;
-        gap: var(--nf-space-2);
-      }
-      .new input {
-        flex: 1;
-        min-width: 0;
-      }
-      .toolbar {
-        display: flex;
-        flex-wrap: wrap;
-        gap: var(--nf-space-2) var(--nf-space-4);
-        align-items: center;
-        justify-content: space-between;
-        margin: var(--nf-space-4) 0 var(--nf-space-2);
-      }
-      .filters {
-        display: flex;
-        gap: var(--nf-space-1);
-        margin: 0;
-        padding: 0;
-        list-style: none;
-      }
-      .filters a {
-        display: inline-flex;
-        align-items: center;
-        min-height: 2.75rem;
-        padding: 0 var(--nf-space-3);
-        border-radius: var(--nf-radius);
-        color: var(--nf-text);
-        text-decoration: none;
-      }
-      .filters a[aria-current='page'] {
-        background: var(--nf-primary);
-        color: var(--nf-on-primary);
-        font-weight: 700;
-      }
-      .stats {
-        margin: 0;
-        color: var(--nf-text-muted);
-        font-size: var(--nf-text-sm);
-      }
-      ul.todos {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-      }
-      li.todo {
-        display: flex;
-        gap: var(--nf-space-2);
-        align-items: center;
-        padding: var(--nf-space-2) 0;
-        border-bottom: 1px solid var(--nf-border);
-      }
-      li.todo input[type='checkbox'] {
-        flex: none;
-        width: 1.5rem;
-        height: 1.5rem;
-        margin: 0.6rem;
-        accent-color: var(--nf-primary);
-      }
-      .title {
-        flex: 1;
-        min-width: 0;
-        overflow-wrap: anywhere;
-        white-space: pre-wrap;
-        cursor: text;
-      }
-      .done .title {
-        text-decoration: line-through;
-        color: var(--nf-text-muted);
-      }
-      .edit {
-        flex: 1;
-        min-width: 0;
-      }
-      .badge {
-        flex: none;
-        font-size: var(--nf-text-xs);
-        padding: 0 var(--nf-space-2);
-        border-radius: 999px;
-        background: var(--nf-warning-bg);
-        color: var(--nf-warning-text);
-      }
-      li.todo button {
-        flex: none;
-        padding: 0 var(--nf-space-2);
-        font-weight: 500;
-      }
-      .state {
-        padding: var(--nf-space-6) var(--nf-space-2);
-        text-align: center;
-        color: var(--nf-text-muted);
-      }
-      .more {
-        display: flex;
-        justify-content: center;
-        margin-top: var(--nf-space-4);
-      }
-      @media (max-width: 30rem) {
-        li.todo button {
-          padding: 0 var(--nf-space-1);
-          font-size: var(--nf-text-sm);
-        }
-      }
-    `,
-  ];
+  static styles = [shared, todosStyles];
 
   static properties = {
     query: { attribute: false },
@@ -168,6 +70,22 @@ export class TodosPage extends LitElement {
   private request: AbortController | null = null;
   /** Deletions waiting out their undo delay, sent when it ends (or when the page goes away). */
   private pendingDeletes = new Map<string, { todo: Item; index: number; dismiss: () => void }>();
+  private unsubscribe: (() => void) | null = null;
+  /** Live events received while the list loads, applied over its result. */
+  private missed: LiveEvent[] = [];
+  /** Changes of each todo this page is still saving; live versions wait for them in `later`. */
+  private saving = new Map<string, number>();
+  /** The newest server version of a todo being saved or edited here, shown once that is over. */
+  private later = new Map<string, Todo>();
+  /** Todos toggled out of the filter, shown a moment longer so the click is seen. */
+  private leaving = new Set<string>();
+  /** Live creations that may be this browser's offline creations being replayed right now. */
+  private held = new Map<string, Todo>();
+  /** Todos deleted on the server: a late answer or a replayed event must not bring one back. */
+  private gone = new Set<string>();
+  private heldTimer: number | undefined;
+  private statsTimer: number | undefined;
+  private statsRequest = 0;
 
   constructor() {
     super();
@@ -191,14 +109,31 @@ export class TodosPage extends LitElement {
   connectedCallback() {
     super.connectedCallback();
     window.addEventListener(OUTBOX_EVENT, this.onOutbox);
+    window.addEventListener(OUTBOX_CREATED_EVENT, this.onCreatedOffline);
     window.addEventListener('pagehide', this.flushDeletes);
+    this.unsubscribe = subscribe(this.onLive);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
     window.removeEventListener(OUTBOX_EVENT, this.onOutbox);
+    window.removeEventListener(OUTBOX_CREATED_EVENT, this.onCreatedOffline);
     window.removeEventListener('pagehide', this.flushDeletes);
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    window.clearTimeout(this.heldTimer);
+    window.clearTimeout(this.statsTimer);
     this.flushDeletes();
+  }
+
+  private get list(): TodoList {
+    return { items: this.items, total: this.total, offset: this.offset };
+  }
+
+  private set list(list: TodoList) {
+    this.items = list.items;
+    this.total = list.total;
+    this.offset = list.offset;
   }
 
   protected willUpdate() {
@@ -215,30 +150,151 @@ export class TodosPage extends LitElement {
     if (sent || rejected) void this.load({ quiet: true });
   };
 
-  private async load({ quiet = false } = {}) {
+  /**
+   * Fetch the list and the stats. `quiet` keeps the current list on screen meanwhile; `refetch`
+   * (after live updates were missed) also keeps it when the fetch fails, and reloads as many
+   * todos as were shown.
+   */
+  private async load({ quiet = false, refetch = false } = {}) {
     this.request?.abort();
     const controller = (this.request = new AbortController());
-    if (!quiet) this.loading = true;
-    this.error = null;
+    // A refetch behind the user's back never replaces their list with an error.
+    const silent = refetch && !this.loading;
+    if (!quiet && !refetch) this.loading = true;
+    // The answer will include every change made before now.
+    this.held.clear();
+    const statsRequest = ++this.statsRequest;
+    const limit = refetch ? Math.min(MAX_PAGE, Math.max(PAGE_SIZE, this.offset)) : PAGE_SIZE;
     try {
       const [page, stats] = await Promise.all([
-        api.listTodos(this.filter, PAGE_SIZE, 0, controller.signal),
+        api.listTodos(this.filter, limit, 0, controller.signal),
         api.todoStats().catch(() => null),
       ]);
+      const items = await this.withPendingChanges(page.items.filter((t) => !this.pendingDeletes.has(t.id)));
       if (controller.signal.aborted) return;
-      this.offset = page.items.length;
-      this.total = page.total;
-      this.stats = stats;
-      this.items = await this.withPendingChanges(page.items.filter((t) => !this.pendingDeletes.has(t.id)));
+      this.error = null;
+      this.list = { items, total: page.total, offset: page.items.length };
+      if (stats && statsRequest === this.statsRequest) this.stats = this.withoutPendingDeletes(stats);
     } catch (error) {
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted || silent) return;
       this.error =
         error instanceof ApiError && error.status === 503
           ? 'You are offline and your todos have not been loaded on this device yet.'
           : `We could not load your todos. ${describeError(error)}`;
     } finally {
-      if (!controller.signal.aborted) this.loading = false;
+      if (!controller.signal.aborted) {
+        this.loading = false;
+        this.request = null;
+        // What happened while the answer was on its way.
+        const missed = this.missed;
+        this.missed = [];
+        for (const event of missed) this.apply(event);
+        const resync = missed.map((event) => event.type).lastIndexOf('resync');
+        if (resync >= 0) {
+          // The answer may predate the resync: fetch again, and lay what came after it over that.
+          this.missed = missed.slice(resync + 1);
+          void this.load({ quiet: true, refetch: true });
+        }
+      }
     }
+  }
+
+  /** A change from the server, made here or in another tab or device. */
+  private onLive = (event: LiveEvent) => {
+    // While a list is on its way, even a resync waits: that answer is shown first.
+    if (this.request) this.missed.push(event);
+    else if (event.type === 'resync') void this.load({ quiet: true, refetch: true });
+    else this.apply(event);
+  };
+
+  private apply(event: LiveEvent) {
+    if (event.type === 'todo.deleted') this.deletedElsewhere(event.id);
+    else if (event.type !== 'resync') this.changedElsewhere(event.todo, event.type === 'todo.created');
+  }
+
+  private changedElsewhere(todo: Todo, created: boolean, release = false) {
+    if (this.gone.has(todo.id)) return;
+    const pending = this.pendingDeletes.get(todo.id);
+    if (pending) {
+      if (newer(todo, pending.todo)) pending.todo = todo;
+      return this.statsSoon();
+    }
+    if (this.saving.has(todo.id) || this.editing === todo.id) {
+      this.keepForLater(todo);
+      return this.statsSoon();
+    }
+    const shown = this.items.find((t) => t.id === todo.id);
+    if (shown && !newer(todo, shown)) return; // this page's own change coming back, or older
+    if (created && !shown && !release && this.items.some((t) => isLocal(t.id))) {
+      // Maybe an offline creation of ours whose answer has not arrived yet: wait for it.
+      this.held.set(todo.id, todo);
+      window.clearTimeout(this.heldTimer);
+      this.heldTimer = window.setTimeout(this.releaseHeld, HOLD_MS);
+      return;
+    }
+    this.list = put(this.list, todo, this.filter, this.leaving.has(todo.id));
+    this.statsSoon();
+  }
+
+  private deletedElsewhere(id: string) {
+    this.gone.add(id);
+    this.held.delete(id);
+    this.later.delete(id);
+    const pending = this.pendingDeletes.get(id);
+    if (pending) {
+      // Already gone: nothing left to undo or to send.
+      pending.dismiss();
+      this.pendingDeletes.delete(id);
+      this.total = Math.max(0, this.total - 1);
+      this.offset = Math.max(0, this.offset - 1);
+    } else {
+      if (this.editing === id) this.editing = null;
+      this.list = drop(this.list, id);
+    }
+    this.statsSoon();
+  }
+
+  private releaseHeld = () => {
+    window.clearTimeout(this.heldTimer);
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const todo of held) this.changedElsewhere(todo, true, true);
+  };
+
+  /** An offline creation reached the server: the same row, now with its real id. */
+  private onCreatedOffline = (event: Event) => {
+    const { localId, todo } = (event as CustomEvent<Created>).detail;
+    this.held.delete(todo.id);
+    const local = this.items.find((t) => t.id === localId);
+    if (local && this.items.some((t) => t.id === todo.id)) {
+      this.list = drop(this.list, localId);
+    } else if (local) {
+      // The same row under its real id, showing what it showed (later offline edits included).
+      const pending = local.title !== todo.title || local.completed !== todo.completed;
+      const saved = { ...todo, title: local.title, completed: local.completed, pending };
+      this.list = {
+        items: this.items.map((t) => (t.id === localId ? saved : t)),
+        total: this.total + 1,
+        offset: this.offset + 1,
+      };
+      if (this.editing === localId) this.editing = todo.id;
+    }
+    if (!this.items.some((t) => isLocal(t.id))) this.releaseHeld();
+    this.statsSoon();
+  };
+
+  private keepForLater(todo: Todo) {
+    const kept = this.later.get(todo.id);
+    if (!kept || newer(todo, kept)) this.later.set(todo.id, todo);
+  }
+
+  /** Show the newest version kept while the todo was being saved or edited here. */
+  private showLater(id: string) {
+    const todo = this.later.get(id);
+    if (!todo || this.saving.has(id) || this.editing === id || this.gone.has(id)) return;
+    this.later.delete(id);
+    const shown = this.items.find((t) => t.id === id);
+    if (!shown || newer(todo, shown)) this.list = put(this.list, todo, this.filter, this.leaving.has(id));
   }
 
   /** Lay the changes still waiting in the outbox over what the server (or cache) said. */
@@ -279,11 +335,31 @@ export class TodosPage extends LitElement {
   }
 
   private async refreshStats() {
+    const request = ++this.statsRequest;
     try {
-      this.stats = await api.todoStats();
+      const stats = await api.todoStats();
+      // Answers can cross: only the latest request's counts are shown.
+      if (request === this.statsRequest) this.stats = this.withoutPendingDeletes(stats);
     } catch {
       /* offline: the local adjustments stand */
     }
+  }
+
+  /** The server's counts still include the deletions waiting out their undo delay. */
+  private withoutPendingDeletes(stats: TodoStats): TodoStats {
+    let { total, active, completed } = stats;
+    for (const { todo } of this.pendingDeletes.values()) {
+      if (isLocal(todo.id)) continue;
+      total--;
+      if (todo.completed) completed--;
+      else active--;
+    }
+    return { total: Math.max(0, total), active: Math.max(0, active), completed: Math.max(0, completed) };
+  }
+
+  private statsSoon() {
+    window.clearTimeout(this.statsTimer);
+    this.statsTimer = window.setTimeout(() => void this.refreshStats(), STATS_DELAY_MS);
   }
 
   private adjustStats(active: number, completed: number) {
@@ -310,22 +386,19 @@ export class TodosPage extends LitElement {
     this.addError = null;
     input.value = '';
     const key = crypto.randomUUID();
-    const showNew = this.filter !== 'completed';
     try {
       if (!navigator.onLine) throw new NetworkError();
       const todo = await api.createTodo({ title }, key);
-      if (showNew) {
-        this.items = [todo, ...this.items];
-        this.offset += 1;
-        this.total += 1;
-      }
+      // Its live event may have come first and shown it already (or even its deletion).
+      const known = this.items.some((t) => t.id === todo.id) || this.gone.has(todo.id);
+      if (!known) this.list = put(this.list, todo, this.filter);
       void this.refreshStats();
     } catch (error) {
       if (error instanceof NetworkError) {
         const id = `${LOCAL_PREFIX}${key}`;
         const at = new Date().toISOString();
         await queue({ kind: 'create', id, key, title, completed: false, at });
-        if (showNew) this.items = [{ id, title, completed: false, created_at: at, updated_at: at, pending: true }, ...this.items];
+        if (this.filter !== 'completed') this.items = [{ id, title, completed: false, created_at: at, updated_at: at, pending: true }, ...this.items];
         this.adjustStats(1, 0);
       } else {
         input.value = title;
@@ -336,40 +409,51 @@ export class TodosPage extends LitElement {
 
   /** Apply a change on screen at once, then on the server (or in the outbox when offline). */
   private async change(todo: Item, patch: { title?: string; completed?: boolean }): Promise<boolean> {
-    const before = this.items;
-    const updated = { ...todo, ...patch };
-    this.items = this.items.map((t) => (t.id === todo.id ? updated : t));
+    const { id } = todo;
+    this.items = this.items.map((t) => (t.id === id ? { ...t, ...patch } : t));
+    this.saving.set(id, (this.saving.get(id) ?? 0) + 1);
     try {
-      if (todo.id.startsWith(LOCAL_PREFIX) || !navigator.onLine) throw new NetworkError();
-      const saved = await api.updateTodo(todo.id, patch);
-      this.items = this.items.map((t) => (t.id === todo.id ? saved : t));
+      if (isLocal(id) || !navigator.onLine) throw new NetworkError();
+      // The answer waits with the live versions: with two changes on their way, the first
+      // answer must not undo the second on screen.
+      this.keepForLater(await api.updateTodo(id, patch));
       void this.refreshStats();
     } catch (error) {
       if (!(error instanceof NetworkError)) {
-        this.items = before;
-        toast({ message: `Could not save the change. ${describeError(error)}` });
+        const gone = error instanceof ApiError && error.status === 404 && this.gone.has(id);
+        this.items = this.items.map((t) => (t.id === id ? todo : t));
+        // Deleted elsewhere meanwhile: the list already shows that, there is nothing to add.
+        if (!gone) toast({ message: `Could not save the change. ${describeError(error)}` });
         return false;
       }
-      await queue({ kind: 'update', id: todo.id, patch });
-      this.items = this.items.map((t) => (t.id === todo.id ? { ...t, pending: true } : t));
+      await queue({ kind: 'update', id, patch });
+      this.items = this.items.map((t) => (t.id === id ? { ...t, pending: true } : t));
       if (patch.completed !== undefined && patch.completed !== todo.completed) {
         this.adjustStats(patch.completed ? -1 : 1, patch.completed ? 1 : -1);
       }
+    } finally {
+      const left = (this.saving.get(id) ?? 1) - 1;
+      if (left > 0) this.saving.set(id, left);
+      else this.saving.delete(id);
+      this.showLater(id);
     }
     return true;
   }
 
   private async toggle(todo: Item) {
     const completed = !todo.completed;
-    if (!(await this.change(todo, { completed }))) return;
-    if (!matches(this.filter, { ...todo, completed })) {
-      // It no longer belongs in this view; keep it a moment so the click is seen.
-      window.setTimeout(() => {
-        this.items = this.items.filter((t) => t.id !== todo.id);
-        if (!todo.id.startsWith(LOCAL_PREFIX)) this.offset = Math.max(0, this.offset - 1);
-        this.total = Math.max(0, this.total - 1);
-      }, 400);
+    const leaves = !matches(this.filter, { ...todo, completed });
+    if (leaves) this.leaving.add(todo.id);
+    if (!(await this.change(todo, { completed })) || !leaves) {
+      this.leaving.delete(todo.id);
+      return;
     }
+    // It no longer belongs in this view; keep it a moment so the click is seen.
+    window.setTimeout(() => {
+      this.leaving.delete(todo.id);
+      const shown = this.items.find((t) => t.id === todo.id);
+      if (shown && !matches(this.filter, shown)) this.list = drop(this.list, todo.id);
+    }, 400);
   }
 
   private startEdit(todo: Item) {
@@ -396,6 +480,7 @@ export class TodosPage extends LitElement {
       await this.change(todo, { title });
     } else {
       this.editing = null;
+      this.showLater(todo.id);
     }
     await this.updateComplete;
     this.renderRoot.querySelector<HTMLElement>(`[data-edit="${CSS.escape(todo.id)}"]`)?.focus();
@@ -446,7 +531,7 @@ export class TodosPage extends LitElement {
     const pending = this.pendingDeletes.get(id);
     if (!pending) return;
     this.pendingDeletes.delete(id);
-    const wasServerTodo = !id.startsWith(LOCAL_PREFIX);
+    const wasServerTodo = !isLocal(id);
     try {
       if (!wasServerTodo || !navigator.onLine) throw new NetworkError();
       await api.deleteTodo(id);
@@ -471,7 +556,7 @@ export class TodosPage extends LitElement {
     const token = getAccessToken();
     for (const [id, { dismiss }] of this.pendingDeletes) {
       dismiss();
-      if (id.startsWith(LOCAL_PREFIX) || !token) {
+      if (isLocal(id) || !token) {
         void queue({ kind: 'delete', id });
       } else {
         void fetch(`/api/todos/${encodeURIComponent(id)}`, {
