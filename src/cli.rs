@@ -145,6 +145,8 @@ pub struct ConfigArgs {
     pub ops: OpsArgs,
     #[command(flatten)]
     pub events: EventsArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 const SLOW_REQUEST_MS: u64 = 500;
@@ -245,6 +247,41 @@ impl Default for EventsArgs {
             events_replay: EVENTS_REPLAY,
             events_replay_total: EVENTS_REPLAY_TOTAL,
             events_max_streams: EVENTS_MAX_STREAMS_PER_USER,
+        }
+    }
+}
+
+const CACHE_TODOS_TTL_SECS: u64 = 60;
+
+/// Cache-aside for the todo reads that grow with a user's todos.
+#[derive(Args, Clone)]
+pub struct CacheArgs {
+    /// Cache each user's todo counts (`/api/todos/stats` and every list's `total`) in the
+    /// cache (Redis when `REDIS_URL` is set); every todo write invalidates them. `off` counts
+    /// in the database on every read.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_CACHE_TODOS",
+        default_value = "on",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub cache_todos: bool,
+    /// Seconds cached todo counts are kept at most; writes invalidate them sooner.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_CACHE_TODOS_TTL",
+        default_value_t = CACHE_TODOS_TTL_SECS
+    )]
+    pub cache_todos_ttl: u64,
+}
+
+impl Default for CacheArgs {
+    fn default() -> Self {
+        Self {
+            cache_todos: true,
+            cache_todos_ttl: CACHE_TODOS_TTL_SECS,
         }
     }
 }

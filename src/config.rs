@@ -11,8 +11,9 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cli::{ConfigArgs, EventsArgs, OpsArgs};
+use crate::cli::{CacheArgs, ConfigArgs, EventsArgs, OpsArgs};
 use crate::events::{EventSettings, ReplayLimits};
+use crate::todos::cache::TodoCacheSettings;
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
 const MIN_SECRET_LEN: usize = 32;
@@ -50,6 +51,7 @@ pub struct Settings {
     pub run_worker: bool,
     pub ops: OpsSettings,
     pub events: EventSettings,
+    pub todo_cache: TodoCacheSettings,
 }
 
 #[derive(Clone)]
@@ -105,6 +107,18 @@ fn event_settings(args: EventsArgs) -> anyhow::Result<EventSettings> {
             total: args.events_replay_total,
         },
         max_streams_per_user: args.events_max_streams,
+    })
+}
+
+fn todo_cache_settings(args: CacheArgs) -> anyhow::Result<TodoCacheSettings> {
+    if args.cache_todos_ttl == 0 {
+        bail!(
+            "NEOFORGE_CACHE_TODOS_TTL must be at least 1 second (NEOFORGE_CACHE_TODOS=off turns the cache off)"
+        );
+    }
+    Ok(TodoCacheSettings {
+        enabled: args.cache_todos,
+        counts_ttl: Duration::from_secs(args.cache_todos_ttl),
     })
 }
 
@@ -189,6 +203,7 @@ impl Settings {
             run_worker: args.worker,
             ops: OpsSettings::new(args.ops)?,
             events: event_settings(args.events)?,
+            todo_cache: todo_cache_settings(args.cache)?,
         })
     }
 

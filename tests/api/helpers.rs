@@ -69,6 +69,7 @@ impl TestApp {
             worker: false,
             ops: Default::default(),
             events: Default::default(),
+            cache: Default::default(),
         })
         .expect("test settings are valid");
         customise(&mut settings);

@@ -18,6 +18,7 @@ mod metrics;
 mod process;
 mod recovery;
 mod sessions;
+mod todo_cache;
 mod todos;
 #[cfg(feature = "otel")]
 mod traces;
