@@ -149,6 +149,8 @@ pub struct ConfigArgs {
     pub events: crate::events::settings::EventsArgs,
     #[command(flatten)]
     pub rate_limits: crate::auth::limits::RateLimitArgs,
+    #[command(flatten)]
+    pub cache: crate::todos::cache::CacheArgs,
 }
 
 const SLOW_REQUEST_MS: u64 = 500;

@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::auth::limits::RateLimits;
 use crate::cli::{ConfigArgs, OpsArgs};
 use crate::events::EventSettings;
+use crate::todos::cache::TodoCacheSettings;
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
 const MIN_SECRET_LEN: usize = 32;
@@ -53,6 +54,7 @@ pub struct Settings {
     pub events: EventSettings,
     /// Every rate-limit policy.
     pub rate_limits: RateLimits,
+    pub todo_cache: TodoCacheSettings,
 }
 
 #[derive(Clone)]
@@ -174,6 +176,7 @@ impl Settings {
             ops: OpsSettings::new(args.ops)?,
             events: EventSettings::new(&args.events)?,
             rate_limits: RateLimits::new(&args.rate_limits)?,
+            todo_cache: TodoCacheSettings::new(&args.cache)?,
         })
     }
 

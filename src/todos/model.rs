@@ -181,6 +181,17 @@ pub struct TodoStats {
     pub completed: i64,
 }
 
+impl TodoStats {
+    /// How many todos a list with this filter holds in all.
+    pub fn of(&self, status: StatusFilter) -> i64 {
+        match status {
+            StatusFilter::All => self.total,
+            StatusFilter::Active => self.active,
+            StatusFilter::Completed => self.completed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

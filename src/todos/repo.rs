@@ -71,18 +71,43 @@ pub async fn list(
     let total = match rows.first() {
         Some((_, total)) => *total,
         None if page.offset == 0 => 0,
-        None => count(conn, user_id, status).await?,
+        None => stats(conn, user_id).await?.of(status),
     };
     Ok((rows.into_iter().map(|(todo, _)| todo).collect(), total))
 }
 
-async fn count(conn: &mut Conn, user_id: Uuid, status: StatusFilter) -> Result<i64, DbError> {
-    let stats = stats(conn, user_id).await?;
-    Ok(match status {
-        StatusFilter::All => stats.total,
-        StatusFilter::Active => stats.active,
-        StatusFilter::Completed => stats.completed,
-    })
+/// One page as in [`list`], without counting: for a caller that knows the total already.
+pub async fn page(
+    conn: &mut Conn,
+    user_id: Uuid,
+    status: StatusFilter,
+    page: Pagination,
+) -> Result<Vec<Todo>, DbError> {
+    match status {
+        StatusFilter::All => {
+            conn.query_all(
+                select_todos!("WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"),
+                params![user_id, page.limit, page.offset],
+                from_row,
+            )
+            .await
+        }
+        StatusFilter::Active | StatusFilter::Completed => {
+            conn.query_all(
+                select_todos!(
+                    "WHERE user_id = $1 AND completed = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
+                ),
+                params![
+                    user_id,
+                    status == StatusFilter::Completed,
+                    page.limit,
+                    page.offset
+                ],
+                from_row,
+            )
+            .await
+        }
+    }
 }
 
 pub async fn stats(conn: &mut Conn, user_id: Uuid) -> Result<TodoStats, DbError> {

@@ -21,7 +21,7 @@ use crate::http::responses;
 use crate::idempotency::{self, Effect, IdempotencyKey, StoredResponse};
 use crate::state::AppState;
 use crate::todos::model::{CreateTodo, ListTodos, Todo, TodoFilter, TodoStats, UpdateTodo};
-use crate::todos::repo;
+use crate::todos::{cache, repo};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -52,8 +52,15 @@ async fn list_todos(
     query: ListTodos,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut conn = state.db.read().await?;
-    let (items, total) = repo::list(&mut conn, user.id, query.status, query.page).await?;
+    let (items, total) = if state.settings.todo_cache.enabled {
+        let total = cache::counts(&state, user.id).await?.of(query.status);
+        let mut conn = state.db.read().await?;
+        let items = repo::page(&mut conn, user.id, query.status, query.page).await?;
+        (items, total)
+    } else {
+        let mut conn = state.db.read().await?;
+        repo::list(&mut conn, user.id, query.status, query.page).await?
+    };
     json_with_etag(&headers, &Page::new(items, total, query.page))
 }
 
@@ -97,6 +104,7 @@ async fn create_todo(
     let outcome = idempotency::run_once(&state.db, user.id, key, fingerprint, effect).await?;
     // A replay changed nothing (and a concurrent duplicate's effect was rolled back).
     if let Some(todo) = created.get().filter(|_| !outcome.replayed) {
+        cache::invalidate(&state, user.id).await;
         state
             .events
             .changed(user.id, ChangeKind::Created, todo)
@@ -119,8 +127,7 @@ async fn todo_stats(
     user: CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let stats = repo::stats(&mut state.db.read().await?, user.id).await?;
-    json_with_etag(&headers, &stats)
+    json_with_etag(&headers, &cache::counts(&state, user.id).await?)
 }
 
 /// One todo.
@@ -198,6 +205,7 @@ async fn update_todo(
     )
     .await?
     .ok_or(ApiError::NotFound)?;
+    cache::invalidate(&state, user.id).await;
     state
         .events
         .changed(user.id, ChangeKind::Updated, &todo)
@@ -222,6 +230,7 @@ async fn delete_todo(
     let id = parse_id(&id)?;
     let deleted = repo::delete(&mut state.db.write().await?, user.id, id).await?;
     if deleted {
+        cache::invalidate(&state, user.id).await;
         state
             .events
             .changed(

@@ -228,6 +228,7 @@ async fn delete_me(
     .await?;
     tx.commit().await?;
     sessions::forget(&state, &ended).await;
+    crate::todos::cache::invalidate(&state, account.id).await;
     tracing::info!(user_id = %account.id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -88,6 +88,7 @@ impl TestApp {
             ops: Default::default(),
             events: Default::default(),
             rate_limits: Default::default(),
+            cache: Default::default(),
         })
         .expect("test settings are valid");
         (settings, database, redis)

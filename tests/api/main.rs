@@ -20,6 +20,7 @@ mod process;
 mod rate_limits;
 mod recovery;
 mod sessions;
+mod todo_cache;
 mod todos;
 #[cfg(feature = "otel")]
 mod traces;
