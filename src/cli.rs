@@ -151,6 +151,38 @@ pub struct ConfigArgs {
     pub rate_limits: crate::auth::limits::RateLimitArgs,
     #[command(flatten)]
     pub cache: crate::todos::cache::CacheArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+const CONNECT_TIMEOUT_SECS: u64 = 30;
+
+/// Connections to the database and Redis.
+#[derive(Args, Clone)]
+pub struct ConnectArgs {
+    /// Seconds to keep trying at start-up while PostgreSQL or Redis is unreachable or still
+    /// starting; 0 tries once.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_CONNECT_TIMEOUT",
+        default_value_t = CONNECT_TIMEOUT_SECS
+    )]
+    pub connect_timeout: u64,
+    /// PEM file of the CA that signed the Redis server's certificate (`rediss://`); unset
+    /// means the built-in public root CAs.
+    #[arg(long, global = true, env = "NEOFORGE_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
+}
+
+/// The documented defaults, for code that builds settings without parsing a command line.
+impl Default for ConnectArgs {
+    fn default() -> Self {
+        Self {
+            connect_timeout: CONNECT_TIMEOUT_SECS,
+            redis_ca_file: None,
+        }
+    }
 }
 
 const SLOW_REQUEST_MS: u64 = 500;

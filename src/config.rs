@@ -43,6 +43,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Unset: cache and rate limits in process.
     pub redis: Option<RedisSettings>,
+    /// How long start-up waits for an unreachable database; zero: one attempt.
+    pub connect_timeout: Duration,
     /// Unset: email goes to `<data dir>/mail/`.
     pub smtp_url: Option<SecretString>,
     pub mail_from: lettre::message::Mailbox,
@@ -61,6 +63,10 @@ pub struct Settings {
 pub struct RedisSettings {
     pub url: SecretString,
     pub key_prefix: String,
+    /// PEM file of the CA to trust for `rediss://` instead of the built-in roots.
+    pub ca_file: Option<PathBuf>,
+    /// How long start-up waits for an unreachable Redis; zero: one attempt.
+    pub connect_timeout: Duration,
 }
 
 /// Logs, metrics, traces and backups.
@@ -104,16 +110,17 @@ impl Settings {
     pub fn new(args: ConfigArgs) -> anyhow::Result<Self> {
         let environment = args.environment;
         let database = match args.database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                DatabaseSettings::Postgres { url: url.into() }
-            }
+            Some(url) if is_postgres(&url) => DatabaseSettings::Postgres { url: url.into() },
             Some(url) if url.starts_with("sqlite:") => DatabaseSettings::Sqlite {
                 path: PathBuf::from(
                     url.trim_start_matches("sqlite://")
                         .trim_start_matches("sqlite:"),
                 ),
             },
-            Some(_) => bail!("DATABASE_URL must start with postgres://, postgresql:// or sqlite:"),
+            Some(_) => bail!(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite:, or be \
+                 libpq key=value settings (host=... dbname=...)"
+            ),
             None => DatabaseSettings::Sqlite {
                 path: args.data_dir.join("neoforge.db"),
             },
@@ -129,11 +136,18 @@ impl Settings {
             bail!("NEOFORGE_SECRET must be at least {MIN_SECRET_LEN} characters long");
         }
         let cors_origins = parse_origins(&args.cors_origins)?;
+        let connect_timeout = Duration::from_secs(args.connect.connect_timeout);
+        let redis_ca_file = args.connect.redis_ca_file;
         let redis = match args.redis_url {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                if redis_ca_file.is_some() && !url.starts_with("rediss://") {
+                    bail!("NEOFORGE_REDIS_CA_FILE is for TLS: REDIS_URL must start with rediss://");
+                }
                 Some(RedisSettings {
                     url: url.into(),
                     key_prefix: args.redis_prefix,
+                    ca_file: redis_ca_file,
+                    connect_timeout,
                 })
             }
             Some(_) => bail!("REDIS_URL must start with redis:// or rediss://"),
@@ -169,6 +183,7 @@ impl Settings {
             access_token_ttl: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
             redis,
+            connect_timeout,
             smtp_url,
             mail_from,
             trust_proxy: args.trust_proxy,
@@ -183,6 +198,18 @@ impl Settings {
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
     }
+}
+
+/// A PostgreSQL URL, or libpq's key/value form (`host=db user=app sslmode=require`).
+fn is_postgres(url: &str) -> bool {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return true;
+    }
+    let first = url.split_whitespace().next().unwrap_or_default();
+    let key = first.split('=').next().unwrap_or_default();
+    first.contains('=')
+        && !key.is_empty()
+        && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
 }
 
 /// `scheme://host[:port]` origins, exactly as browsers send them in `Origin`.
@@ -240,7 +267,19 @@ fn load_or_create_dev_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_origins;
+    use super::{is_postgres, parse_origins};
+
+    #[test]
+    fn postgres_is_recognised_in_both_of_libpq_forms() {
+        assert!(is_postgres("postgres://app@db/app"));
+        assert!(is_postgres("postgresql://app@db/app?sslmode=require"));
+        assert!(is_postgres("host=db user=app sslmode=require"));
+        assert!(is_postgres("dbname=app"));
+        assert!(!is_postgres("sqlite:data/app.db"));
+        assert!(!is_postgres("mysql://db/app"));
+        assert!(!is_postgres("data/app.db"));
+        assert!(!is_postgres("=x"));
+    }
 
     #[test]
     fn cors_origins_are_exact_origins() {

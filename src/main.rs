@@ -1,5 +1,7 @@
 //! The `neoforge` binary: parse the command line, load settings, hand over to the library.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 use neoforge::cli::{Cli, Command};
 
@@ -9,7 +11,29 @@ use neoforge::cli::{Cli, Command};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A failure as one line on stderr, the error and its causes joined by ": ", e.g.
+/// `error: could not connect to PostgreSQL at db:5432 within 30 s: connection refused`.
+/// The multi-line report with a backtrace only when `RUST_BACKTRACE` asks for it.
+fn report(err: &anyhow::Error) {
+    let wanted = |name| std::env::var_os(name).is_some_and(|value| value != "0");
+    if wanted("RUST_BACKTRACE") || wanted("RUST_LIB_BACKTRACE") {
+        eprintln!("error: {err:?}");
+    } else {
+        eprintln!("error: {err:#}");
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     // A missing `.env` is normal; a real environment variable or flag always wins over it.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();

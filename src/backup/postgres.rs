@@ -1,22 +1,26 @@
 //! PostgreSQL: `pg_dump` in the custom format, taken from a snapshot that this module exports
 //! and counts rows in, so the counts describe exactly what the dump holds. Connection details
 //! reach the client tools through `PG*` environment variables, never the command line, so the
-//! password does not show in a process list.
+//! password does not show in a process list; `sslmode` and `sslrootcert` reach them the same
+//! way, so they encrypt and check the server exactly as the server's own connections do.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::process::Command;
+use tokio_postgres::Client;
 use tokio_postgres::config::Host;
-use tokio_postgres::{Client, Config, NoTls};
 
 use crate::backup::TableCounts;
+use crate::db::postgres::{PgConfig, SslMode, connect_driven};
+
+/// Where Debian, Ubuntu, Alpine and their container images keep the system's trusted CAs.
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 pub async fn backup(url: &SecretString, destination: &Path) -> anyhow::Result<TableCounts> {
     let config = parse(url)?;
-    let client = connect(&config).await?;
+    let client = connect_driven(&config).await?;
     client
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
@@ -40,7 +44,7 @@ pub async fn backup(url: &SecretString, destination: &Path) -> anyhow::Result<Ta
 /// Restore the dump into a new database, count its rows, and drop the database again.
 pub async fn restore_into_scratch(url: &SecretString, file: &Path) -> anyhow::Result<TableCounts> {
     let config = parse(url)?;
-    let admin = connect(&config).await?;
+    let admin = connect_driven(&config).await?;
     let name = format!("neoforge_verify_{}", uuid::Uuid::new_v4().simple());
     admin
         .batch_execute(&format!(r#"CREATE DATABASE "{name}""#))
@@ -48,7 +52,7 @@ pub async fn restore_into_scratch(url: &SecretString, file: &Path) -> anyhow::Re
         .context("creating a scratch database (the role needs CREATEDB)")?;
     let counted = async {
         let mut scratch = config.clone();
-        scratch.dbname(&name);
+        scratch.config.dbname(&name);
         run(tool("pg_restore", &scratch)?
             .args([
                 "--no-owner",
@@ -59,7 +63,7 @@ pub async fn restore_into_scratch(url: &SecretString, file: &Path) -> anyhow::Re
             ])
             .arg(file))
         .await?;
-        let client = connect(&scratch).await?;
+        let client = connect_driven(&scratch).await?;
         table_counts(&client).await
     }
     .await;
@@ -74,7 +78,7 @@ pub async fn restore_into_scratch(url: &SecretString, file: &Path) -> anyhow::Re
 /// `pg_restore --clean --if-exists` in one transaction: all of the dump or none of it.
 pub async fn restore(url: &SecretString, file: &Path) -> anyhow::Result<()> {
     let config = parse(url)?;
-    let database = config.get_dbname().unwrap_or_default().to_owned();
+    let database = config.config.get_dbname().unwrap_or_default().to_owned();
     run(tool("pg_restore", &config)?
         .args([
             "--clean",
@@ -90,21 +94,8 @@ pub async fn restore(url: &SecretString, file: &Path) -> anyhow::Result<()> {
     .await
 }
 
-fn parse(url: &SecretString) -> anyhow::Result<Config> {
-    Config::from_str(url.expose_secret()).context("parsing DATABASE_URL")
-}
-
-async fn connect(config: &Config) -> anyhow::Result<Client> {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .context("connecting to PostgreSQL")?;
-    tokio::spawn(async move {
-        if let Err(err) = connection.await {
-            tracing::warn!(error = %err, "backup connection ended with an error");
-        }
-    });
-    Ok(client)
+fn parse(url: &SecretString) -> anyhow::Result<PgConfig> {
+    PgConfig::parse(url.expose_secret())
 }
 
 /// Rows per `schema.table`, every schema but PostgreSQL's own.
@@ -136,9 +127,26 @@ fn quote_ident(name: &str) -> String {
 }
 
 /// A PostgreSQL client tool with the connection in its environment.
-fn tool(program: &str, config: &Config) -> anyhow::Result<Command> {
+fn tool(program: &str, pg: &PgConfig) -> anyhow::Result<Command> {
+    let config = &pg.config;
     let mut command = Command::new(program);
     command.kill_on_drop(true);
+    command.env("PGSSLMODE", pg.ssl_mode.as_str());
+    match &pg.root_cert {
+        Some(path) => {
+            command.env("PGSSLROOTCERT", path);
+        }
+        // libpq's own default is `~/.postgresql/root.crt`; the server checks against public
+        // roots, so point the tools at the system's copy of them.
+        None if matches!(pg.ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull)
+            && Path::new(SYSTEM_CA_BUNDLE).exists() =>
+        {
+            command.env("PGSSLROOTCERT", SYSTEM_CA_BUNDLE);
+        }
+        None => {
+            command.env_remove("PGSSLROOTCERT");
+        }
+    }
     match config.get_hosts().first() {
         Some(Host::Tcp(host)) => {
             command.env("PGHOST", host);

@@ -10,6 +10,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
 
 use crate::config::RedisSettings;
+use crate::db::retry::{self, Failure};
 
 /// Redis answers in well under a millisecond; a slower answer means trouble, and requests
 /// must not wait for it.
@@ -42,18 +43,27 @@ return {count, ttl}
 static HIT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(HIT_SCRIPT));
 
 impl RedisStore {
+    /// Connect, waiting up to `settings.connect_timeout` for a Redis that is not up yet.
     pub async fn connect(settings: &RedisSettings) -> anyhow::Result<Self> {
-        let client = redis::Client::open(settings.url.expose_secret())
-            .context("REDIS_URL is not a valid Redis URL")?;
+        let client = client(settings)?;
+        let server = client.get_connection_info().addr().to_string();
+        let trusted = match &settings.ca_file {
+            Some(path) => format!("the CA in {}", path.display()),
+            None => "the built-in public root CAs (set NEOFORGE_REDIS_CA_FILE for a private CA)"
+                .to_owned(),
+        };
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let connection = client
-            .get_connection_manager_with_config(config)
-            .await
-            .context("connecting to Redis (REDIS_URL)")?;
+        let connection = retry::connect("Redis", &server, settings.connect_timeout, || async {
+            client
+                .get_connection_manager_with_config(config.clone())
+                .await
+                .map_err(|err| failure(&err, &trusted))
+        })
+        .await?;
         metrics::gauge!("neoforge_cache_backend_up").set(1.0);
         Ok(Self {
             connection,
@@ -193,5 +203,43 @@ impl RedisStore {
             Ok(_) => Ok(()),
             Err(err) => Err(err.to_string()),
         }
+    }
+}
+
+/// A client for `settings.url`, trusting `settings.ca_file` for `rediss://` when given.
+fn client(settings: &RedisSettings) -> anyhow::Result<redis::Client> {
+    // The redis crate builds its TLS settings from the process-wide rustls provider: make it
+    // ring, the provider every other TLS client here uses, whatever else is compiled in.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = settings.url.expose_secret();
+    let Some(path) = &settings.ca_file else {
+        return redis::Client::open(url).context("REDIS_URL is not a valid Redis URL");
+    };
+    let root_cert = std::fs::read(path)
+        .with_context(|| format!("reading NEOFORGE_REDIS_CA_FILE {}", path.display()))?;
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(root_cert),
+    };
+    redis::Client::build_with_tls(url, certificates).with_context(|| {
+        format!(
+            "REDIS_URL with the CA in {}: a rediss:// URL and a PEM file are needed",
+            path.display()
+        )
+    })
+}
+
+/// Whether a failed connection is worth trying again: Redis not listening yet or loading its
+/// data set, yes; a refused password or an untrusted certificate, no.
+fn failure(error: &redis::RedisError, trusted: &str) -> Failure {
+    if let Some(tls) = retry::find_cause::<rustls::Error>(error) {
+        return Failure::fatal(retry::describe_tls(tls, trusted));
+    }
+    let loading = error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::BusyLoading);
+    let network = retry::find_cause::<std::io::Error>(error).is_some_and(retry::is_transient_io);
+    if loading || network || error.is_timeout() || error.is_connection_refusal() {
+        Failure::transient(retry::chain(error))
+    } else {
+        Failure::fatal(retry::chain(error))
     }
 }

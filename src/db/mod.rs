@@ -10,13 +10,15 @@
 mod conn;
 mod migrate;
 mod param;
-mod postgres;
+pub mod postgres;
+pub(crate) mod retry;
 mod sqlite;
 
 use std::time::{Duration, Instant};
 
 pub use conn::{Conn, Tx};
 pub use param::{Param, Row};
+use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseSettings, Settings};
 
@@ -43,18 +45,34 @@ enum Pools {
 }
 
 impl Db {
+    /// Open the pools and make sure the database answers: fail at start-up, not at the first
+    /// request. A PostgreSQL server that is not up yet is waited for, up to
+    /// `settings.connect_timeout`.
     pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        let pools = match &settings.database {
+        match &settings.database {
             DatabaseSettings::Sqlite { path } => {
                 let (reader, writer) = sqlite::pools(path)?;
-                Pools::Sqlite { reader, writer }
+                let db = Self {
+                    pools: Pools::Sqlite { reader, writer },
+                };
+                db.ping().await?;
+                Ok(db)
             }
-            DatabaseSettings::Postgres { url } => Pools::Postgres(postgres::pool(url)?),
-        };
-        let db = Self { pools };
-        // Fail at start-up, not at the first request, when the database is unreachable.
-        db.ping().await?;
-        Ok(db)
+            DatabaseSettings::Postgres { url } => {
+                let config = postgres::PgConfig::parse(url.expose_secret())?;
+                let pool = postgres::pool(&config)?;
+                retry::connect(
+                    "PostgreSQL",
+                    &config.server(),
+                    settings.connect_timeout,
+                    || postgres::probe(&pool, &config),
+                )
+                .await?;
+                Ok(Self {
+                    pools: Pools::Postgres(pool),
+                })
+            }
+        }
     }
 
     pub fn backend(&self) -> Backend {

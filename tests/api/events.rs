@@ -8,6 +8,8 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{POSTGRES_ENV, REDIS_ENV, TestApp, TestUser, body, invalid_fields, problem};
+use crate::support::redis_server::RedisServer;
+use crate::support::spare_port;
 
 /// Long enough for a loaded machine; events normally arrive in milliseconds.
 const WAIT: Duration = Duration::from_secs(5);
@@ -448,82 +450,29 @@ async fn a_lost_postgres_bus_connection_resyncs_streams_once_back() {
     assert_eq!(stream.expect().await.data["title"], "after the outage");
 }
 
-/// A Redis server of the test's own, on a spare port, that it may stop and start again.
-pub(crate) struct PrivateRedis {
-    port: u16,
-    process: Option<std::process::Child>,
-}
-
-impl PrivateRedis {
-    pub(crate) fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut redis = Self {
-            port,
-            process: None,
-        };
-        redis.restart();
-        redis
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    pub(crate) fn restart(&mut self) {
-        let process = std::process::Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server runs");
-        self.process = Some(process);
-        let started = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(started.elapsed() < WAIT, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub(crate) fn kill(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 #[tokio::test]
 async fn a_redis_outage_costs_no_write_and_resyncs_streams_once_back() {
     if std::env::var(REDIS_ENV).is_err() {
         eprintln!("skipped: runs with the Redis legs of the suite");
         return;
     }
-    let mut redis = PrivateRedis::start();
-    let url = redis.url();
+    let port = spare_port();
+    let redis = RedisServer::start(port);
     let app = TestApp::spawn_with(|settings| {
-        settings.redis = Some(neoforge::config::RedisSettings {
-            url: url.into(),
-            key_prefix: "outage:".into(),
-        });
+        let shared = settings
+            .redis
+            .as_mut()
+            .expect("the Redis legs configure Redis");
+        shared.url = format!("redis://127.0.0.1:{port}").into();
     })
     .await;
     let user = app.signed_in_user().await;
     let mut stream = EventStream::open(&app, &user.token, None).await;
 
-    redis.kill();
+    drop(redis);
     // Writes go on while the bus is down; their events are lost with it.
     app.todo(&user, "during the outage").await;
-    redis.restart();
+    let _redis = RedisServer::start(port);
 
     let event = stream.expect().await;
     assert_eq!(event.event, "resync");

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use neoforge::cli::ConfigArgs;
 use neoforge::config::{Environment, Settings};
 use neoforge::db::{Db, Param};
@@ -67,30 +68,13 @@ impl TestApp {
             url,
             prefix: format!("neoforge-test:{}:", Uuid::new_v4().simple()),
         });
-        let settings = Settings::new(ConfigArgs {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            data_dir: database.data_dir.path().to_owned(),
-            environment: Environment::Development,
-            public_url: "http://localhost:8000".into(),
-            secret: Some(Uuid::new_v4().simple().to_string().repeat(2).into()),
-            database_url: database.url.clone(),
-            log_filter: "warn".into(),
-            cors_origins: String::new(),
-            redis_url: redis.as_ref().map(|redis| redis.url.clone()),
-            redis_prefix: redis
+        let settings = test_settings(
+            database.data_dir.path(),
+            database.url.clone(),
+            redis
                 .as_ref()
-                .map_or_else(String::new, |redis| redis.prefix.clone()),
-            smtp_url: None,
-            mail_from: "NeoForge <noreply@localhost>".into(),
-            trust_proxy: false,
-            // Tests run the queue themselves, deterministically: see `run_jobs`.
-            worker: false,
-            ops: Default::default(),
-            events: Default::default(),
-            rate_limits: Default::default(),
-            cache: Default::default(),
-        })
-        .expect("test settings are valid");
+                .map(|redis| (redis.url.as_str(), redis.prefix.as_str())),
+        );
         (settings, database, redis)
     }
 
@@ -314,6 +298,38 @@ impl TestApp {
     }
 }
 
+/// Settings of a test app: SQLite in `data_dir` unless `database_url` is given, the Redis
+/// cache when `redis` (URL, key prefix) is given, listening on a free port.
+pub fn test_settings(
+    data_dir: &std::path::Path,
+    database_url: Option<String>,
+    redis: Option<(&str, &str)>,
+) -> Settings {
+    Settings::new(ConfigArgs {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_owned(),
+        environment: Environment::Development,
+        public_url: "http://localhost:8000".into(),
+        secret: Some(Uuid::new_v4().simple().to_string().repeat(2).into()),
+        database_url,
+        log_filter: "warn".into(),
+        cors_origins: String::new(),
+        redis_url: redis.map(|(url, _)| url.to_owned()),
+        redis_prefix: redis.map_or_else(String::new, |(_, prefix)| prefix.to_owned()),
+        smtp_url: None,
+        mail_from: "NeoForge <noreply@localhost>".into(),
+        trust_proxy: false,
+        // Tests run the queue themselves, deterministically: see `run_jobs`.
+        worker: false,
+        ops: Default::default(),
+        events: Default::default(),
+        rate_limits: Default::default(),
+        cache: Default::default(),
+        connect: Default::default(),
+    })
+    .expect("test settings are valid")
+}
+
 /// The `token` of a link to `path` in a raw message (quoted-printable soft breaks undone).
 pub fn link_token(message: &str, path: &str) -> Option<String> {
     let decoded = message.replace("=\r\n", "").replace("=3D", "=");
@@ -444,13 +460,15 @@ impl Drop for TestDatabase {
 }
 
 /// Run one statement on the test server's maintenance connection.
-async fn admin_command(server: &str, sql: String) -> Result<(), tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls).await?;
-    let driver = tokio::spawn(connection);
+async fn admin_command(server: &str, sql: String) -> anyhow::Result<()> {
+    let (client, mut messages) =
+        neoforge::db::postgres::connect_dedicated(&server.to_owned().into(), "neoforge-tests")
+            .await?;
+    let driver = tokio::spawn(async move { while messages.next().await.is_some() {} });
     let result = client.batch_execute(&sql).await;
     drop(client);
     let _ = driver.await;
-    result
+    Ok(result?)
 }
 
 /// `postgres://user@host:port/any` with the database part replaced by `name`.

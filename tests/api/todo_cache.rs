@@ -5,8 +5,9 @@ use reqwest::header::{ETAG, IF_NONE_MATCH};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::events::PrivateRedis;
 use crate::helpers::{REDIS_ENV, TestApp, TestUser, body};
+use crate::support::redis_server::RedisServer;
+use crate::support::spare_port;
 
 async fn stats(app: &TestApp, user: &TestUser) -> Value {
     let response = app.get("/api/todos/stats", Some(&user.token)).await;
@@ -189,26 +190,27 @@ async fn while_redis_is_down_counts_are_read_from_the_database() {
         eprintln!("skipped: runs with the Redis legs of the suite");
         return;
     }
-    let mut redis = PrivateRedis::start();
-    let url = redis.url();
+    let port = spare_port();
+    let redis = RedisServer::start(port);
     let app = TestApp::spawn_with(|settings| {
-        settings.redis = Some(neoforge::config::RedisSettings {
-            url: url.into(),
-            key_prefix: "todo-cache-outage:".into(),
-        });
+        let shared = settings
+            .redis
+            .as_mut()
+            .expect("the Redis legs configure Redis");
+        shared.url = format!("redis://127.0.0.1:{port}").into();
     })
     .await;
     let user = app.signed_in_user().await;
     app.todo(&user, "before").await;
     assert_counts(&app, &user, [1, 1, 0]).await;
 
-    redis.kill();
+    drop(redis);
     complete_all_in_the_database(&app, &user).await;
     assert_counts(&app, &user, [1, 0, 1]).await;
     app.todo(&user, "during").await;
     assert_counts(&app, &user, [2, 1, 1]).await;
 
-    redis.restart();
+    let _redis = RedisServer::start(port);
     app.todo(&user, "after").await;
     assert_counts(&app, &user, [3, 2, 1]).await;
 }

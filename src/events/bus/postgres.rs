@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures_util::StreamExt;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client};
 
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::events::Hub;
 use crate::params;
 
@@ -55,13 +55,10 @@ impl PostgresBus {
 /// Connect, `LISTEN`, and tell the hub where the ids stand (after telling it that messages
 /// may have been missed, when `reconnecting`).
 async fn listen(url: &SecretString, hub: &Hub, reconnecting: bool) -> anyhow::Result<Listener> {
-    let mut config: tokio_postgres::Config = url.expose_secret().parse()?;
     // Named, so an operator (or a test) can find it in `pg_stat_activity`.
-    config.application_name("neoforge-events");
-    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+    let (client, mut messages) = db::postgres::connect_dedicated(url, "neoforge-events").await?;
     let (sender, notifications) = mpsc::unbounded_channel();
     tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
         while let Some(message) = messages.next().await {
             match message {
                 Ok(AsyncMessage::Notification(notification)) => {
