@@ -14,6 +14,9 @@ use crate::config::Settings;
 
 pub use policy::Policy;
 pub use rate_limit::{Decision, Limited, RateLimiter};
+/// A Redis client for `REDIS_URL`, with the TLS settings of the cache's own: for the other
+/// users of the same Redis (the realtime bus).
+pub use redis::client as redis_client;
 
 /// A string cache with a time-to-live per entry.
 #[derive(Clone)]

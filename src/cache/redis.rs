@@ -207,7 +207,7 @@ impl RedisStore {
 }
 
 /// A client for `settings.url`, trusting `settings.ca_file` for `rediss://` when given.
-fn client(settings: &RedisSettings) -> anyhow::Result<redis::Client> {
+pub fn client(settings: &RedisSettings) -> anyhow::Result<redis::Client> {
     // The redis crate builds its TLS settings from the process-wide rustls provider: make it
     // ring, the provider every other TLS client here uses, whatever else is compiled in.
     let _ = rustls::crypto::ring::default_provider().install_default();

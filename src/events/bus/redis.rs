@@ -8,7 +8,6 @@ use std::time::Duration;
 use anyhow::Context;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
-use secrecy::ExposeSecret;
 
 use crate::config::RedisSettings;
 use crate::events::Hub;
@@ -35,8 +34,7 @@ pub struct RedisBus {
 
 impl RedisBus {
     pub async fn start(settings: &RedisSettings, hub: Arc<Hub>) -> anyhow::Result<Self> {
-        let client = redis::Client::open(settings.url.expose_secret())
-            .context("REDIS_URL is not a valid Redis URL")?;
+        let client = crate::cache::redis_client(settings)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
