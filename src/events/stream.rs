@@ -72,7 +72,11 @@ impl Open {
                 Err(RecvError::Closed) => None,
             },
             _ = self.heartbeat.tick() => {
-                let live = sessions::is_live(&self.state, self.user.session_id, self.user.id).await;
+                // Boxed: the check's future (a cache or database round trip) is far larger
+                // than the rest of an idle stream's state, and is needed only once a beat.
+                let live =
+                    Box::pin(sessions::is_live(&self.state, self.user.session_id, self.user.id))
+                        .await;
                 // A database hiccup is not a reason to drop the stream; a revoked session is.
                 if matches!(live, Ok(false)) {
                     return None;
