@@ -147,7 +147,7 @@ const FAMILIES: &[(&str, Kind, &str)] = &[
     (
         EVENTS_PUBLISHED,
         Kind::Counter,
-        "Realtime messages published on the event bus, by outcome (ok or failed).",
+        "Realtime messages published on the event bus, by outcome: ok (handed to the bus), failed (refused at once), dropped (queued, then lost with a failed PostgreSQL notification).",
     ),
     (
         EVENTS_DELIVERED,

@@ -49,7 +49,7 @@ impl Bus {
                 Ok(())
             }
             Self::Redis(bus) => bus.publish(&serde_json::to_string(&message)?).await,
-            Self::Postgres(bus) => bus.publish(&serde_json::to_string(&message)?).await,
+            Self::Postgres(bus) => bus.publish(serde_json::to_string(&message)?),
         }
     }
 

@@ -1,6 +1,11 @@
 //! PostgreSQL `LISTEN`/`NOTIFY`, for replicas that share a PostgreSQL database and no Redis.
-//! A publisher numbers its message from a sequence in the same statement that notifies;
+//! A publisher numbers its messages from a sequence in the statement that notifies;
 //! PostgreSQL delivers notifications to every listener in commit order.
+//!
+//! Publishing goes through one task per replica that sends whatever has queued up in one
+//! statement: a `NOTIFY` makes its transaction write and flush a commit record, so a
+//! statement per change would cost every todo write a second commit and a second pooled
+//! connection. The queue also keeps this replica's messages in order.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,14 +18,17 @@ use tokio_postgres::{AsyncMessage, Client};
 
 use crate::db::{self, Db};
 use crate::events::Hub;
+use crate::observability::metrics::EVENTS_PUBLISHED;
 use crate::params;
 
 /// Notifications are scoped to the database, so one channel name serves every deployment.
 const CHANNEL: &str = "neoforge_events";
+/// Messages sent in one statement at most.
+const MAX_BATCH: usize = 256;
 
 #[derive(Clone)]
 pub struct PostgresBus {
-    db: Db,
+    queue: mpsc::UnboundedSender<String>,
 }
 
 /// A dedicated connection that listens, and the notifications it receives; the connection
@@ -36,20 +44,45 @@ impl PostgresBus {
             .await
             .context("listening for realtime events in PostgreSQL")?;
         tokio::spawn(receive(url.clone(), Arc::downgrade(&hub), listener));
-        Ok(Self { db })
+        let (queue, pending) = mpsc::unbounded_channel();
+        tokio::spawn(send_batches(db, pending));
+        Ok(Self { queue })
     }
 
-    pub async fn publish(&self, payload: &str) -> anyhow::Result<()> {
-        self.db
-            .write()
-            .await?
-            .execute(
-                "SELECT pg_notify($1, nextval('neoforge_event_seq')::text || ' ' || $2)",
-                params![CHANNEL, payload],
-            )
-            .await?;
-        Ok(())
+    /// Queue a message; the publisher task sends it with whatever else is waiting.
+    pub fn publish(&self, payload: String) -> anyhow::Result<()> {
+        self.queue
+            .send(payload)
+            .map_err(|_| anyhow::anyhow!("the PostgreSQL event publisher has stopped"))
     }
+}
+
+/// Send queued messages, as many as are waiting in one statement, until the bus is dropped.
+/// A failed statement loses its messages: the listeners' streams get `resync` when the bus
+/// reconnects, and a failure that is not an outage is logged and counted.
+async fn send_batches(db: Db, mut pending: mpsc::UnboundedReceiver<String>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if let Err(err) = notify(&db, &batch).await {
+            tracing::warn!(error = %err, messages = batch.len(), "could not publish realtime events");
+            metrics::counter!(EVENTS_PUBLISHED, "outcome" => "dropped")
+                .increment(batch.len() as u64);
+        }
+        batch.clear();
+    }
+}
+
+async fn notify(db: &Db, batch: &[String]) -> anyhow::Result<()> {
+    let payloads = serde_json::to_string(batch)?;
+    db.write()
+        .await?
+        .execute(
+            "SELECT pg_notify($1, nextval('neoforge_event_seq')::text || ' ' || payload) \
+             FROM json_array_elements_text($2::text::json) AS batch(payload)",
+            params![CHANNEL, &payloads],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Connect, `LISTEN`, and tell the hub where the ids stand (after telling it that messages
