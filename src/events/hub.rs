@@ -195,9 +195,15 @@ impl Hub {
         self.lock().replay.sweep(Instant::now());
     }
 
-    /// The newest id delivered.
-    pub fn last_id(&self) -> u64 {
-        self.lock().replay.last_id()
+    /// Where a stream that must refetch (it fell behind, or the bus reconnected) starts
+    /// again: the changes still queued for it are dropped, since the refetch its `resync`
+    /// asks for covers them, and the id returned, for that `resync`, is the newest
+    /// delivered, so every change that follows it is newer.
+    pub fn resync_point(&self, changes: &mut broadcast::Receiver<Delivery>) -> u64 {
+        // Deliveries are sent under this lock: while it is held the queue cannot grow.
+        let state = self.lock();
+        while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = changes.try_recv() {}
+        state.replay.last_id()
     }
 
     /// The user's open streams on this replica.
@@ -380,6 +386,29 @@ mod tests {
             replayed(&hub.subscribe(user, Uuid::new_v4(), Some("1")).start),
             Some(vec![2])
         );
+    }
+
+    #[test]
+    fn a_stream_that_fell_behind_resumes_after_its_resync() {
+        let hub = Arc::new(Hub::new(LIMITS));
+        let user = Uuid::new_v4();
+        hub.anchor(0);
+        let mut open = hub.subscribe(user, Uuid::new_v4(), None);
+        let newest = CHANNEL_CAPACITY as u64 + 10;
+        for id in 1..=newest {
+            hub.deliver(id, change(user, "x"));
+        }
+        assert!(matches!(
+            open.changes.try_recv(),
+            Err(broadcast::error::TryRecvError::Lagged(_))
+        ));
+        assert_eq!(hub.resync_point(&mut open.changes), newest);
+        // Nothing older than the resync follows it: the refetch already has it.
+        hub.deliver(newest + 1, change(user, "y"));
+        match open.changes.try_recv() {
+            Ok(Delivery::Change(change)) => assert_eq!(change.id, newest + 1),
+            other => panic!("expected the next change, got {other:?}"),
+        }
     }
 
     #[test]

@@ -66,7 +66,8 @@ impl Open {
                     Some((change_event(&change), self))
                 }
                 Ok(Delivery::Resync) | Err(RecvError::Lagged(_)) => {
-                    let last_id = self.state.events.hub().last_id();
+                    let hub = self.state.events.hub();
+                    let last_id = hub.resync_point(&mut self.subscription.changes);
                     Some((resync_event(last_id), self))
                 }
                 Err(RecvError::Closed) => None,
