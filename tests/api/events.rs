@@ -490,3 +490,34 @@ async fn a_redis_outage_costs_no_write_and_resyncs_streams_once_back() {
     let next = stream.expect().await;
     assert_eq!(next.data["title"], "after the outage");
 }
+
+#[tokio::test]
+async fn ids_increase_on_a_stream_while_replicas_publish_at_once() {
+    if !shared_bus() {
+        eprintln!("skipped: needs Redis or PostgreSQL for a bus shared by replicas");
+        return;
+    }
+    let first = TestApp::spawn().await;
+    let second = first.spawn_replica().await;
+    let user = first.signed_in_user().await;
+    let mut stream = EventStream::open(&first, &user.token, None).await;
+
+    let bodies: Vec<Value> = (0..40)
+        .map(|n| json!({"title": format!("concurrent {n}")}))
+        .collect();
+    let writes = bodies.iter().enumerate().map(|(n, body)| {
+        let app = if n % 2 == 0 { &first } else { &second };
+        app.create_todo(&user, body)
+    });
+    for created in futures_util::future::join_all(writes).await {
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let mut last = 0;
+    for _ in 0..40 {
+        let event = stream.expect().await;
+        assert_eq!(event.event, "todo.created");
+        let id = id_of(&event);
+        assert!(id > last, "id {id} after {last}");
+        last = id;
+    }
+}

@@ -23,6 +23,8 @@ use crate::params;
 
 /// Notifications are scoped to the database, so one channel name serves every deployment.
 const CHANNEL: &str = "neoforge_events";
+/// Any constant that no other advisory lock of ours uses ("neoevent").
+const PUBLISH_LOCK_KEY: i64 = 0x6e65_6f65_7665_6e74;
 /// Messages sent in one statement at most.
 const MAX_BATCH: usize = 256;
 
@@ -72,16 +74,25 @@ async fn send_batches(db: Db, mut pending: mpsc::UnboundedReceiver<String>) {
     }
 }
 
+/// Number and notify a batch. The lock, held until commit, is where publishers on different
+/// replicas queue, so notifications enter PostgreSQL's queue (commit order) in id order and
+/// every stream sees ids increase.
 async fn notify(db: &Db, batch: &[String]) -> anyhow::Result<()> {
     let payloads = serde_json::to_string(batch)?;
-    db.write()
-        .await?
-        .execute(
-            "SELECT pg_notify($1, nextval('neoforge_event_seq')::text || ' ' || payload) \
-             FROM json_array_elements_text($2::text::json) AS batch(payload)",
-            params![CHANNEL, &payloads],
-        )
-        .await?;
+    let mut conn = db.write().await?;
+    let mut tx = conn.begin().await?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        params![PUBLISH_LOCK_KEY],
+    )
+    .await?;
+    tx.execute(
+        "SELECT pg_notify($1, nextval('neoforge_event_seq')::text || ' ' || payload) \
+         FROM json_array_elements_text($2::text::json) AS batch(payload)",
+        params![CHANNEL, &payloads],
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
