@@ -151,11 +151,7 @@ fn smtp_python() -> PathBuf {
 impl SmtpSink {
     fn start() -> Self {
         let python = smtp_python();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::support::spare_port();
         let inbox = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
         let mut child = Command::new(python)
