@@ -468,14 +468,7 @@ async fn a_redis_outage_costs_no_write_and_resyncs_streams_once_back() {
     }
     let port = spare_port();
     let redis = RedisServer::start(port);
-    let app = TestApp::spawn_with(|settings| {
-        let shared = settings
-            .redis
-            .as_mut()
-            .expect("the Redis legs configure Redis");
-        shared.url = format!("redis://127.0.0.1:{port}").into();
-    })
-    .await;
+    let app = TestApp::spawn_on_redis(port).await;
     let user = app.signed_in_user().await;
     let mut stream = EventStream::open(&app, &user.token, None).await;
 

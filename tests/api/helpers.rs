@@ -52,6 +52,19 @@ impl TestApp {
         Self::start(settings, Arc::new(database), redis.map(Arc::new)).await
     }
 
+    /// The app on a Redis of the test's own at `port` (under the test's key prefix), for
+    /// tests that stop and start Redis. Only in the Redis legs of the suite.
+    pub async fn spawn_on_redis(port: u16) -> Self {
+        Self::spawn_with(|settings| {
+            let shared = settings
+                .redis
+                .as_mut()
+                .expect("the Redis legs configure Redis");
+            shared.url = format!("redis://127.0.0.1:{port}").into();
+        })
+        .await
+    }
+
     /// `count` replicas started at the same moment on one fresh, empty database, as
     /// containers that start together are.
     pub async fn spawn_together(count: usize) -> Vec<Self> {

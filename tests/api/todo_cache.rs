@@ -192,14 +192,7 @@ async fn while_redis_is_down_counts_are_read_from_the_database() {
     }
     let port = spare_port();
     let redis = RedisServer::start(port);
-    let app = TestApp::spawn_with(|settings| {
-        let shared = settings
-            .redis
-            .as_mut()
-            .expect("the Redis legs configure Redis");
-        shared.url = format!("redis://127.0.0.1:{port}").into();
-    })
-    .await;
+    let app = TestApp::spawn_on_redis(port).await;
     let user = app.signed_in_user().await;
     app.todo(&user, "before").await;
     assert_counts(&app, &user, [1, 1, 0]).await;
