@@ -80,6 +80,38 @@ test('add, edit, toggle, filter, delete with undo, and reload', async ({ page })
   await expect(list(page).getByRole('listitem')).toHaveCount(1);
 });
 
+test('a slow save does not pull focus back once the user has moved on', async ({ page }) => {
+  const user = await createUser('focus');
+  await signInThroughUi(page, user);
+  const input = page.getByLabel('New todo');
+  for (const title of ['First', 'Second']) {
+    await input.fill(title);
+    await input.press('Enter');
+    await expect(item(page, title)).toBeVisible();
+  }
+
+  // Hold the rename on its way to the server until the user is elsewhere.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(/\/api\/todos\/[^/?]+$/, async (route) => {
+    if (route.request().method() === 'PATCH') await held;
+    await route.continue();
+  });
+  await item(page, 'First').getByText('First', { exact: true }).dblclick();
+  await page.getByLabel('Edit the todo').fill('First, renamed');
+  await page.getByLabel('Edit the todo').press('Enter');
+  await expect(page.getByRole('button', { name: 'Edit “First, renamed”' })).toBeFocused();
+
+  await page.getByRole('checkbox', { name: 'Second' }).focus();
+  const saved = page.waitForResponse((r) => r.request().method() === 'PATCH');
+  release();
+  expect((await saved).status()).toBe(200);
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  await expect(page.getByRole('checkbox', { name: 'Second' })).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('checkbox', { name: 'Second' })).toBeChecked();
+});
+
 test('user text is shown as text, never run as markup', async ({ page }) => {
   const user = await createUser('xss');
   const payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>';

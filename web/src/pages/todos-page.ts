@@ -466,33 +466,38 @@ export class TodosPage extends LitElement {
     });
   }
 
-  private async finishEdit(todo: Item, save: boolean) {
+  /**
+   * Leave edit mode, saving when asked. Ended from the keyboard, focus goes back to the
+   * item's Edit button at once, before the save is answered: a user who has already moved
+   * on must not have focus pulled back. Ended by a blur, focus stays where the user put it.
+   */
+  private async finishEdit(todo: Item, save: boolean, refocus = false) {
     if (this.editing !== todo.id) return;
     const input = this.renderRoot.querySelector<HTMLInputElement>('#edit-todo');
     const title = input?.value.trim() ?? '';
-    if (save && title !== todo.title) {
-      if (!title || title.length > 500) {
-        this.editError = title ? 'A todo can be at most 500 characters long.' : 'A todo needs a title. Delete it instead?';
-        input?.focus();
-        return;
-      }
-      this.editing = null;
-      await this.change(todo, { title });
-    } else {
-      this.editing = null;
-      this.showLater(todo.id);
+    const changed = save && title !== todo.title;
+    if (changed && (!title || title.length > 500)) {
+      this.editError = title ? 'A todo can be at most 500 characters long.' : 'A todo needs a title. Delete it instead?';
+      input?.focus();
+      return;
     }
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLElement>(`[data-edit="${CSS.escape(todo.id)}"]`)?.focus();
+    this.editing = null;
+    const saved = changed ? this.change(todo, { title }) : null;
+    if (!saved) this.showLater(todo.id);
+    if (refocus) {
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>(`[data-edit="${CSS.escape(todo.id)}"]`)?.focus();
+    }
+    await saved;
   }
 
   private onEditKey(event: KeyboardEvent, todo: Item) {
     if (event.key === 'Enter') {
       event.preventDefault();
-      void this.finishEdit(todo, true);
+      void this.finishEdit(todo, true, true);
     } else if (event.key === 'Escape') {
       event.preventDefault();
-      void this.finishEdit(todo, false);
+      void this.finishEdit(todo, false, true);
     }
   }
 
