@@ -10,6 +10,15 @@ use crate::http::request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Seconds a client is asked to wait (`Retry-After`) when the database is out of reach: a
+/// restart or fail-over takes a few seconds, and sooner retries would only add to the load.
+pub const DATABASE_RETRY_AFTER_SECS: u32 = 2;
+
+/// Marks a response that failed because the database connection was lost, so that a read can
+/// be tried once more on a fresh connection (see `http::middleware`).
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseUnreachable;
+
 /// One invalid input field of a `422` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -143,6 +152,7 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(err) if is_connection_lost(err) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,6 +162,16 @@ impl From<Limited> for ApiError {
     fn from(Limited(decision): Limited) -> Self {
         Self::TooManyRequests(decision)
     }
+}
+
+/// Whether the database connection failing is the cause of `err`: the server's temporary
+/// trouble (`503`), not a fault in handling the request (`500`).
+fn is_connection_lost(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::db::DbError>()
+            .is_some_and(crate::db::DbError::is_connection_lost)
+    })
 }
 
 impl From<crate::db::DbError> for ApiError {
@@ -194,6 +214,13 @@ impl IntoResponse for ApiError {
             Self::Unauthorized { detail, .. }
             | Self::Forbidden(detail)
             | Self::Conflict(detail) => Problem::new(status, detail),
+            Self::Internal(ref err) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::warn!(error = format!("{err:#}"), "database unreachable");
+                Problem::new(
+                    status,
+                    "The database cannot be reached at the moment; try again shortly.",
+                )
+            }
             Self::Internal(ref err) => {
                 // The client sees only the request id; the log gets the whole cause chain.
                 tracing::error!(error = format!("{err:#}"), "internal error");
@@ -209,6 +236,13 @@ impl IntoResponse for ApiError {
             Self::PayloadTooLarge | Self::NotFound => Problem::for_status(status),
         };
         let mut response = problem.into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(DATABASE_RETRY_AFTER_SECS),
+            );
+            response.extensions_mut().insert(DatabaseUnreachable);
+        }
         if let Some(decision) = limit {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
@@ -255,5 +289,33 @@ impl<T> ConflictOnDuplicate<T> for Result<T, crate::db::DbError> {
                 err.into()
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::DbError;
+
+    #[test]
+    fn a_lost_database_connection_is_503_with_retry_after_and_other_faults_500() {
+        let lost = ApiError::from(DbError::Unavailable("pool timed out".into())).into_response();
+        assert_eq!(lost.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            lost.headers()[header::RETRY_AFTER],
+            DATABASE_RETRY_AFTER_SECS.to_string()
+        );
+        assert_eq!(lost.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        assert!(lost.extensions().get::<DatabaseUnreachable>().is_some());
+
+        let wrapped = ApiError::Internal(
+            anyhow::Error::new(DbError::Unavailable("closed".into())).context("loading a todo"),
+        );
+        assert_eq!(wrapped.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+        let fault = ApiError::from(DbError::NoRows).into_response();
+        assert_eq!(fault.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!fault.headers().contains_key(header::RETRY_AFTER));
+        assert!(fault.extensions().get::<DatabaseUnreachable>().is_none());
     }
 }

@@ -145,6 +145,10 @@ pub fn router(state: AppState) -> Router {
     let routes = openapi::router_with_docs()
         .fallback(web::serve)
         .layer(axum::middleware::from_fn_with_state(
+            state.db.clone(),
+            middleware::retry_reads_once,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit::limit_per_user,
         ))

@@ -129,6 +129,14 @@ impl Db {
         PoolStatus { size, idle }
     }
 
+    /// After a lost connection: close the idle PostgreSQL connections, which a server restart
+    /// broke all at once, so that the next checkout opens a fresh one. SQLite has none to lose.
+    pub fn discard_idle(&self) {
+        if let Pools::Postgres(pool) = &self.pools {
+            pool.retain(|_, _| false);
+        }
+    }
+
     /// Stop lending connections; those in use close when returned.
     pub fn close(&self) {
         match &self.pools {
@@ -187,6 +195,18 @@ impl DbError {
                 error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
             }
             _ => false,
+        }
+    }
+
+    /// The database could not be reached or the connection broke: refused, closed or reset,
+    /// a server shutting down or starting up, no connection free within the time-out. Such
+    /// trouble passes by itself, unlike a refused statement (a constraint, bad SQL), which
+    /// this is not.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Postgres(error) => postgres::is_connection_lost(error),
+            Self::Sqlite(_) | Self::Decode { .. } | Self::NoRows => false,
         }
     }
 }

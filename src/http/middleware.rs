@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Settings;
-use crate::error::{PROBLEM_JSON, Problem};
+use crate::db::Db;
+use crate::error::{DatabaseUnreachable, PROBLEM_JSON, Problem};
 use crate::http::request_id;
 use crate::observability::requests;
 
@@ -53,6 +55,34 @@ pub fn apply(router: Router, settings: &Settings) -> Router {
             requests::observe,
         ))
         .layer(middleware::from_fn(request_id::assign))
+}
+
+/// A read that failed because the database connection was lost is tried once more, on a
+/// fresh connection: a restarted server breaks every pooled connection at once, and a reader
+/// should not see that when the server is back. Only bodiless `GET` and `HEAD` requests,
+/// which change nothing, are repeated.
+pub async fn retry_reads_once(State(db): State<Db>, request: Request, next: Next) -> Response {
+    let bodiless = !request.headers().contains_key(header::TRANSFER_ENCODING)
+        && request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_none_or(|length| length == "0");
+    if !(matches!(*request.method(), Method::GET | Method::HEAD) && bodiless) {
+        return next.run(request).await;
+    }
+    let mut again = Request::new(Body::empty());
+    *again.method_mut() = request.method().clone();
+    *again.uri_mut() = request.uri().clone();
+    *again.version_mut() = request.version();
+    *again.headers_mut() = request.headers().clone();
+    *again.extensions_mut() = request.extensions().clone();
+    let response = next.clone().run(request).await;
+    if response.extensions().get::<DatabaseUnreachable>().is_none() {
+        return response;
+    }
+    db.discard_idle();
+    tracing::debug!("database connection lost during a read; trying it once more");
+    next.run(again).await
 }
 
 /// Cross-origin browser access for the configured origins only. Credentials (cookies) are not

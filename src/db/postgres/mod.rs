@@ -161,3 +161,22 @@ fn failure(error: &tokio_postgres::Error, config: &PgConfig) -> Failure {
         _ => Failure::fatal(retry::chain(error)),
     }
 }
+
+/// Whether `error` means the connection to the server is gone or could not be made, rather
+/// than a statement the server refused.
+pub(crate) fn is_connection_lost(error: &tokio_postgres::Error) -> bool {
+    if let Some(db) = error.as_db_error() {
+        let code = db.code();
+        // Class 08: connection exceptions; 57P01-57P03: the server shutting down, crashed or
+        // starting up; 53300: all connection slots taken.
+        return code.code().starts_with("08")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::TOO_MANY_CONNECTIONS,
+            ]
+            .contains(code);
+    }
+    error.is_closed() || retry::find_cause::<io::Error>(error).is_some()
+}
