@@ -378,7 +378,7 @@ impl Drop for RedisKeys {
     }
 }
 
-fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+pub fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     match token {
         Some(token) => request.bearer_auth(token),
         None => request,

@@ -9,6 +9,7 @@ mod backup;
 mod brute_force;
 mod connect_retry;
 mod conventions;
+mod db_outage;
 mod docs;
 mod events;
 mod health;
