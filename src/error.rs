@@ -152,7 +152,7 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal(err) if is_connection_lost(err) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(err) if unavailable(err).is_some() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,13 +164,24 @@ impl From<Limited> for ApiError {
     }
 }
 
-/// Whether the database connection failing is the cause of `err`: the server's temporary
-/// trouble (`503`), not a fault in handling the request (`500`).
-fn is_connection_lost(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<crate::db::DbError>()
-            .is_some_and(crate::db::DbError::is_connection_lost)
+/// Why the database could not serve a request, when that is the server's temporary trouble
+/// (`503`) rather than a fault in handling the request (`500`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unavailable {
+    ConnectionLost,
+    StorageRefused,
+}
+
+fn unavailable(err: &anyhow::Error) -> Option<Unavailable> {
+    err.chain().find_map(|cause| {
+        let db = cause.downcast_ref::<crate::db::DbError>()?;
+        if db.is_connection_lost() {
+            Some(Unavailable::ConnectionLost)
+        } else if db.is_storage_refused() {
+            Some(Unavailable::StorageRefused)
+        } else {
+            None
+        }
     })
 }
 
@@ -198,6 +209,10 @@ impl IntoResponse for ApiError {
             Self::TooManyRequests(decision) => Some(*decision),
             _ => None,
         };
+        let cause = match &self {
+            Self::Internal(err) => unavailable(err),
+            _ => None,
+        };
         let problem = match self {
             Self::Validation(errors) => Problem {
                 errors: Some(errors),
@@ -214,11 +229,22 @@ impl IntoResponse for ApiError {
             Self::Unauthorized { detail, .. }
             | Self::Forbidden(detail)
             | Self::Conflict(detail) => Problem::new(status, detail),
-            Self::Internal(ref err) if status == StatusCode::SERVICE_UNAVAILABLE => {
+            Self::Internal(ref err) if cause == Some(Unavailable::ConnectionLost) => {
                 tracing::warn!(error = format!("{err:#}"), "database unreachable");
                 Problem::new(
                     status,
                     "The database cannot be reached at the moment; try again shortly.",
+                )
+            }
+            Self::Internal(ref err) if cause == Some(Unavailable::StorageRefused) => {
+                tracing::error!(
+                    error = format!("{err:#}"),
+                    "database storage refuses writes"
+                );
+                Problem::new(
+                    status,
+                    "The server's storage cannot take writes at the moment (full or read-only); \
+                     try again later.",
                 )
             }
             Self::Internal(ref err) => {
@@ -236,11 +262,13 @@ impl IntoResponse for ApiError {
             Self::PayloadTooLarge | Self::NotFound => Problem::for_status(status),
         };
         let mut response = problem.into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if cause.is_some() {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(DATABASE_RETRY_AFTER_SECS),
             );
+        }
+        if cause == Some(Unavailable::ConnectionLost) {
             response.extensions_mut().insert(DatabaseUnreachable);
         }
         if let Some(decision) = limit {
@@ -298,7 +326,7 @@ mod tests {
     use crate::db::DbError;
 
     #[test]
-    fn a_lost_database_connection_is_503_with_retry_after_and_other_faults_500() {
+    fn a_lost_connection_or_a_full_disk_is_503_with_retry_after_and_other_faults_500() {
         let lost = ApiError::from(DbError::Unavailable("pool timed out".into())).into_response();
         assert_eq!(lost.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(
@@ -312,6 +340,16 @@ mod tests {
             anyhow::Error::new(DbError::Unavailable("closed".into())).context("loading a todo"),
         );
         assert_eq!(wrapped.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+        let full = DbError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        ));
+        let full = ApiError::from(full).into_response();
+        assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(full.headers().contains_key(header::RETRY_AFTER));
+        // Reads do not fail for want of space: nothing to try again.
+        assert!(full.extensions().get::<DatabaseUnreachable>().is_none());
 
         let fault = ApiError::from(DbError::NoRows).into_response();
         assert_eq!(fault.status(), StatusCode::INTERNAL_SERVER_ERROR);

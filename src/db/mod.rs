@@ -14,6 +14,7 @@ pub mod postgres;
 pub(crate) mod retry;
 mod sqlite;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use conn::{Conn, Tx};
@@ -40,6 +41,7 @@ enum Pools {
     Sqlite {
         reader: sqlite::Pool,
         writer: sqlite::Pool,
+        path: PathBuf,
     },
     Postgres(deadpool_postgres::Pool),
 }
@@ -53,9 +55,23 @@ impl Db {
             DatabaseSettings::Sqlite { path } => {
                 let (reader, writer) = sqlite::pools(path)?;
                 let db = Self {
-                    pools: Pools::Sqlite { reader, writer },
+                    pools: Pools::Sqlite {
+                        reader,
+                        writer,
+                        path: path.clone(),
+                    },
                 };
-                db.ping().await?;
+                db.ping().await.map_err(|err| {
+                    let storage = db
+                        .check_storage()
+                        .err()
+                        .map(|io| format!(" (its directory cannot be written: {io})"))
+                        .unwrap_or_default();
+                    anyhow::Error::new(err).context(format!(
+                        "opening the SQLite database {}{storage}",
+                        path.display()
+                    ))
+                })?;
                 Ok(db)
             }
             DatabaseSettings::Postgres { url } => {
@@ -111,10 +127,24 @@ impl Db {
             .map(drop)
     }
 
+    /// Whether the database can take writes: SQLite's directory must not be full or read-only
+    /// (a one-byte file is written there and removed). PostgreSQL's server watches its own
+    /// disk and refuses writes itself.
+    pub fn check_storage(&self) -> std::io::Result<()> {
+        let Pools::Sqlite { path, .. } = &self.pools else {
+            return Ok(());
+        };
+        let mut probe = path.clone().into_os_string();
+        probe.push("-probe");
+        let written = std::fs::write(&probe, b"1");
+        let _ = std::fs::remove_file(&probe);
+        written
+    }
+
     /// How many connections the pools hold and how many of those are idle.
     pub fn pool_status(&self) -> PoolStatus {
         let (size, idle) = match &self.pools {
-            Pools::Sqlite { reader, writer } => {
+            Pools::Sqlite { reader, writer, .. } => {
                 let (reader, writer) = (reader.status(), writer.status());
                 (
                     reader.size + writer.size,
@@ -140,7 +170,7 @@ impl Db {
     /// Stop lending connections; those in use close when returned.
     pub fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { reader, writer } => {
+            Pools::Sqlite { reader, writer, .. } => {
                 reader.close();
                 writer.close();
             }
@@ -194,6 +224,20 @@ impl DbError {
             Self::Postgres(error) => {
                 error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
             }
+            _ => false,
+        }
+    }
+
+    /// The storage under the database refuses writes: the disk is full, the file system
+    /// read-only, or failing. Like a lost connection, the server's trouble, not the request's.
+    pub fn is_storage_refused(&self) -> bool {
+        match self {
+            Self::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => matches!(
+                error.code,
+                rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::SystemIoFailure
+            ),
             _ => false,
         }
     }

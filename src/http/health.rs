@@ -69,10 +69,17 @@ impl IntoResponse for NotReady {
 ))]
 async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, NotReady> {
     let mut checks = BTreeMap::new();
-    let database = state.db.ping().await;
-    if let Err(err) = &database {
-        tracing::warn!(error = %err, "readiness: database check failed");
-    }
+    let database = match state.db.ping().await {
+        // A database that answers but cannot store anything (a full disk, a read-only file
+        // system) is not ready either.
+        Ok(()) => state.db.check_storage().map_err(|err| {
+            tracing::warn!(error = %err, "readiness: the database's storage refuses writes");
+        }),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness: database check failed");
+            Err(())
+        }
+    };
     checks.insert("database", if database.is_ok() { "ok" } else { "error" });
     // Without Redis the app still serves (cache bypassed, limits in process), but a replica
     // that cannot reach the shared store should not take traffic while others can.
