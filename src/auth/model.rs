@@ -5,6 +5,8 @@ use axum::http::{HeaderMap, header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -16,13 +18,19 @@ const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_CHARS: usize = 128;
 const MAX_NAME_CHARS: usize = 100;
 
-/// A normalised (trimmed, lower-cased) email address of a plausible shape.
+/// A normalised email address of a plausible shape: NFKC, then trimmed and lower-cased, so
+/// full-width or otherwise compatible spellings of one address are one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let email = raw.trim().to_lowercase();
+        let email = Self::normalise(raw);
+        // Invisible characters (zero-width spaces, bidi controls, soft hyphens) would make
+        // look-alike accounts: refuse them by name rather than as a bad shape.
+        if email.chars().any(is_invisible_or_control) {
+            return Err("must not contain invisible or control characters".to_owned());
+        }
         let valid_shape = email.len() <= MAX_EMAIL_LEN
             && email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
@@ -31,7 +39,7 @@ impl Email {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
             })
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !email.chars().any(char::is_whitespace);
         if valid_shape {
             Ok(Self(email))
         } else {
@@ -39,9 +47,23 @@ impl Email {
         }
     }
 
+    /// The form every address is stored and looked up in, checked or not: sign-in compares
+    /// what the user typed in this form without judging its shape.
+    pub fn normalise(raw: &str) -> String {
+        raw.nfkc().collect::<String>().trim().to_lowercase()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Control characters and the invisible format characters (Unicode category Cf).
+fn is_invisible_or_control(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control | GeneralCategory::Format
+    )
 }
 
 /// A new password: 10 to 128 characters. Never printed.
@@ -157,7 +179,7 @@ impl FromJsonFields for Login {
             Ok(SecretString::from(password))
         });
         Some(Self {
-            email: email?.trim().to_lowercase(),
+            email: Email::normalise(&email?),
             password: password?,
         })
     }
@@ -193,7 +215,7 @@ impl Login {
         for ignored in ["scope", "client_id", "client_secret"] {
             fields.optional(ignored, |_| Ok(()));
         }
-        let email = fields.required("username", |raw| Ok(raw.trim().to_lowercase()));
+        let email = fields.required("username", |raw| Ok(Email::normalise(raw)));
         let password = fields.required("password", |raw| {
             if raw.len() > MAX_LOGIN_PASSWORD_BYTES {
                 return Err(format!("must be at most {MAX_LOGIN_PASSWORD_BYTES} bytes"));
@@ -257,6 +279,7 @@ mod tests {
             if let Ok(email) = Email::parse(&raw) {
                 prop_assert_eq!(Email::parse(email.as_str()).unwrap(), email.clone());
                 prop_assert_eq!(email.as_str(), email.as_str().trim().to_lowercase());
+                prop_assert!(!email.as_str().chars().any(is_invisible_or_control));
             }
         }
 
@@ -285,6 +308,31 @@ mod tests {
             "ada@.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn look_alike_emails_are_one_address_or_refused() {
+        // Full-width letters and the full-width at sign are compatibility forms.
+        assert_eq!(
+            Email::parse("ｃａｓｅ＠ｅｘａｍｐｌｅ．ｃｏｍ")
+                .unwrap()
+                .as_str(),
+            "case@example.com"
+        );
+        for invisible in [
+            "case@example.com\u{200B}",
+            "ca\u{200D}se@example.com",
+            "case@exam\u{00AD}ple.com",
+            "\u{202E}case@example.com",
+            "\u{FEFF}case@example.com",
+            "case\u{0000}@example.com",
+        ] {
+            assert_eq!(
+                Email::parse(invisible).unwrap_err(),
+                "must not contain invisible or control characters",
+                "{invisible:?}"
+            );
         }
     }
 

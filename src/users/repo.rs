@@ -1,5 +1,6 @@
 //! SQL for the `users` table.
 
+use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use crate::db::{Conn, DbError, Row};
@@ -168,7 +169,8 @@ pub async fn search(
 fn like_pattern(query: &str) -> String {
     let mut pattern = String::with_capacity(query.len() + 2);
     pattern.push('%');
-    for c in query.to_lowercase().chars() {
+    // Normalised like stored addresses, so a full-width query finds them too.
+    for c in query.nfkc().collect::<String>().to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }

@@ -48,6 +48,33 @@ async fn register_with_a_taken_email_is_409() {
     .await;
 }
 
+/// Look-alike spellings of a taken address are that address, or refused: never a second
+/// account that reads the same in the admin list and the audit log.
+#[tokio::test]
+async fn look_alike_emails_cannot_make_a_second_account() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.register("case@example.com", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    problem(
+        app.register("ｃａｓｅ@example.com", "another password")
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(
+        app.login("ｃａｓｅ@ｅｘａｍｐｌｅ.ｃｏｍ", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for invisible in ["case@example.com\u{200B}", "\u{202E}case@example.com"] {
+        let response = app.register(invisible, "another password").await;
+        assert_eq!(invalid_fields(response).await, ["email"], "{invisible:?}");
+    }
+}
+
 #[tokio::test]
 async fn register_lists_every_invalid_field() {
     let app = TestApp::spawn().await;
