@@ -5,6 +5,7 @@ use axum::Router;
 use utoipa::openapi::security::{
     Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
 };
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -88,7 +89,39 @@ pub fn api() -> OpenApiRouter<AppState> {
 fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut document) = api().split_for_parts();
     rate_limit::document(&mut document);
+    document_body_errors(&mut document);
     (router, document)
+}
+
+/// Every operation that reads a body can meet the body checks before its handler runs:
+/// malformed JSON (`400`), a body over the limit (`413`) and another media type (`415`).
+/// Listed here once, so a route cannot forget them.
+fn document_body_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    const BODY_ERRORS: [(&str, &str); 3] = [
+        ("400", "BadRequest"),
+        ("413", "PayloadTooLarge"),
+        ("415", "UnsupportedMediaType"),
+    ];
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.request_body.is_none() {
+                continue;
+            }
+            for (status, name) in BODY_ERRORS {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            }
+        }
+    }
 }
 
 /// The routes, plus `/openapi.json` and `/docs` serving their document.

@@ -145,3 +145,71 @@ async fn openapi_command_prints_the_same_document() {
     let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(printed, served);
 }
+
+/// A body the server cannot read gets a status its operation documents, as problem details:
+/// checked on every operation that takes a body, so a new route cannot forget one.
+#[tokio::test]
+async fn unreadable_bodies_get_a_documented_status() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in_admin().await;
+    let document: Value = body(app.get("/openapi.json", None).await).await;
+    let oversize = format!(r#"{{"title": "{}"}}"#, "a".repeat(70 * 1024));
+    let cases: [(&str, &str, Vec<u8>); 5] = [
+        ("malformed", "application/json", br#"{"title": "#.to_vec()),
+        ("oversize", "application/json", oversize.into_bytes()),
+        (
+            "deeply nested",
+            "application/json",
+            "[".repeat(10_000).into_bytes(),
+        ),
+        (
+            "invalid UTF-8",
+            "application/json",
+            b"{\"title\": \"\xff\xfe\"}".to_vec(),
+        ),
+        ("another media type", "text/plain", b"title=x".to_vec()),
+    ];
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let url = path
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{session_id}", &uuid::Uuid::new_v4().to_string());
+        assert!(!url.contains('{'), "no value for a parameter of {path}");
+        for (method, operation) in item.as_object().unwrap() {
+            if operation.get("requestBody").is_none() {
+                continue;
+            }
+            let documented = operation["responses"].as_object().unwrap();
+            for (case, content_type, bytes) in &cases {
+                let response = app
+                    .request(method.to_uppercase().parse().unwrap(), &url)
+                    .bearer_auth(&admin.token)
+                    .header("content-type", *content_type)
+                    .header("x-requested-with", "neoforge")
+                    .body(bytes.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                assert!(
+                    documented.contains_key(status.as_str()),
+                    "{method} {path} answered a {case} body with an undocumented {status}"
+                );
+                assert!(
+                    status.is_client_error(),
+                    "{method} {path}, {case}: {status}"
+                );
+                assert_eq!(
+                    response.headers()["content-type"],
+                    "application/problem+json",
+                    "{method} {path}, {case}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 5 * 10,
+        "only {checked} requests: were the body routes found?"
+    );
+}
