@@ -2,9 +2,11 @@
 //! routes, and the interactive docs served from the binary.
 
 use axum::Router;
+use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{
     Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
 };
+use utoipa::openapi::server::Server;
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -90,6 +92,11 @@ fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut document) = api().split_for_parts();
     rate_limit::document(&mut document);
     document_body_errors(&mut document);
+    document_public_operations(&mut document);
+    reference_page_items(&mut document);
+    // Relative to wherever the document is served from, so generated clients and gateways
+    // call the same origin without a hard-coded host.
+    document.servers = Some(vec![Server::new("/")]);
     (router, document)
 }
 
@@ -120,6 +127,48 @@ fn document_body_errors(openapi: &mut utoipa::openapi::OpenApi) {
                     .entry(status.to_owned())
                     .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
             }
+        }
+    }
+}
+
+/// An operation that names no security requirement is public: said explicitly with an empty
+/// list (`security: []`), which tools read as "no credentials", not as "unspecified".
+fn document_public_operations(openapi: &mut utoipa::openapi::OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.security.get_or_insert_with(Vec::new);
+        }
+    }
+}
+
+/// `Page<T>` is generic, so its items are written out in full inside every `Page_T`; point
+/// them at the `T` component instead, so a generated client has one `Todo` type, not two.
+fn reference_page_items(openapi: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let names: Vec<String> = components.schemas.keys().cloned().collect();
+    for page in names.iter().filter(|name| name.starts_with("Page_")) {
+        let item = &page["Page_".len()..];
+        if !components.schemas.contains_key(item) {
+            continue;
+        }
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(page) else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Array(array))) = object.properties.get_mut("items") {
+            array.items =
+                ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
         }
     }
 }
