@@ -66,6 +66,12 @@ fn is_invisible_or_control(c: char) -> bool {
     )
 }
 
+/// The explicit text-direction marks, embeddings, overrides and isolates (Unicode bidi
+/// control characters).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A new password: 10 to 128 characters. Never printed.
 pub struct NewPassword(SecretString);
 
@@ -102,6 +108,11 @@ pub fn display_name(value: Value) -> Result<Option<String>, String> {
         return Ok(None);
     }
     let name = string(value)?.trim().to_owned();
+    // Shown to admins and written into emails: no line breaks or controls, and no bidi
+    // overrides that would make it read as something else. Joiners stay (scripts need them).
+    if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Err("must not contain control or text-direction characters".to_owned());
+    }
     match name.chars().count() {
         0 => Ok(None),
         n if n <= MAX_NAME_CHARS => Ok(Some(name)),
@@ -351,5 +362,25 @@ mod tests {
         assert_eq!(display_name(Value::Null), Ok(None));
         assert!(display_name(Value::from("x".repeat(101))).is_err());
         assert!(display_name(Value::from(3)).is_err());
+    }
+
+    #[test]
+    fn names_refuse_line_breaks_controls_and_direction_overrides() {
+        for bad in [
+            "Eve\r\nBcc: x@example.com",
+            "tab\there",
+            "\u{202E}evE",
+            "a\u{2066}b",
+        ] {
+            assert_eq!(
+                display_name(Value::from(bad)).unwrap_err(),
+                "must not contain control or text-direction characters",
+                "{bad:?}"
+            );
+        }
+        // Joiners are part of how some scripts and emoji are written.
+        for good in ["می\u{200C}خواهم", "👩\u{200D}💻 Ada"] {
+            assert_eq!(display_name(Value::from(good)), Ok(Some(good.to_owned())));
+        }
     }
 }

@@ -156,9 +156,13 @@ impl JsonFields {
     }
 }
 
-/// Field parser: a JSON string.
+/// Field parser: a JSON string. NUL (`\u0000`) is valid JSON but no text any field holds, and
+/// PostgreSQL cannot store it: refused here, once for every field.
 pub fn string(value: Value) -> Result<String, String> {
     match value {
+        Value::String(text) if text.contains('\0') => {
+            Err("must not contain NUL characters".to_owned())
+        }
         Value::String(text) => Ok(text),
         _ => Err("must be a string".to_owned()),
     }
@@ -228,5 +232,6 @@ mod tests {
             ["title", "done", "extra"]
         );
         assert_eq!(invalid_fields(json!({"title": null})), ["title"]);
+        assert_eq!(invalid_fields(json!({"title": "a\u{0}b"})), ["title"]);
     }
 }

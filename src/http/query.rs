@@ -40,7 +40,13 @@ impl QueryFields {
         let Some((_, raw)) = self.pairs.iter().rev().find(|(key, _)| key == name) else {
             return Some(None);
         };
-        match parse(raw) {
+        // As in JSON bodies: no parameter holds NUL, and PostgreSQL cannot compare with it.
+        let parsed = if raw.contains('\0') {
+            Err("must not contain NUL characters".to_owned())
+        } else {
+            parse(raw)
+        };
+        match parsed {
             Ok(value) => Some(Some(value)),
             Err(message) => {
                 self.errors.push(FieldError::new(name, message));
