@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,6 +33,21 @@ pub struct EventTicket {
     /// Pass it as `GET /api/events?ticket=…` within `expires_in` seconds; it works once.
     pub ticket: String,
     pub expires_in: u64,
+}
+
+/// One event of the stream, as its `id:`, `event:` and `data:` lines. Described per event, the
+/// way OpenAPI 3.1 tools read a `text/event-stream` schema.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ServerSentEvent)]
+pub struct ServerSentEventSchema {
+    /// Increasing; send the last one back as `Last-Event-ID` to resume after it.
+    #[schema(pattern = "^[0-9]+$")]
+    pub id: String,
+    #[schema(pattern = "^(todo\\.(created|updated|deleted)|resync)$")]
+    pub event: String,
+    /// JSON: the todo (`todo.created`, `todo.updated`), `{"id"}` (`todo.deleted`) or `{}`
+    /// (`resync`).
+    pub data: String,
 }
 
 /// A ticket to open the event stream without an `Authorization` header (`EventSource`):
@@ -71,7 +86,7 @@ async fn create_ticket(
         ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it"),
     ),
     responses(
-        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = ServerSentEventSchema),
         (status = 401, response = responses::Unauthorized),
         (status = 422, response = responses::ValidationFailed),
         (status = 429, response = responses::TooManyRequests),
