@@ -150,6 +150,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub rate_limits: crate::auth::limits::RateLimitArgs,
     #[command(flatten)]
+    pub passwords: crate::auth::password::PasswordArgs,
+    #[command(flatten)]
     pub cache: crate::todos::cache::CacheArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,

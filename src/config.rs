@@ -56,6 +56,8 @@ pub struct Settings {
     pub events: EventSettings,
     /// Every rate-limit policy.
     pub rate_limits: RateLimits,
+    /// Passwords hashed or verified at once.
+    pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
 }
 
@@ -191,6 +193,7 @@ impl Settings {
             ops: OpsSettings::new(args.ops)?,
             events: EventSettings::new(&args.events)?,
             rate_limits: RateLimits::new(&args.rate_limits)?,
+            password_hashing_threads: args.passwords.threads(),
             todo_cache: TodoCacheSettings::new(&args.cache)?,
         })
     }

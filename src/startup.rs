@@ -58,7 +58,7 @@ impl Application {
         let state = AppState {
             db: db.clone(),
             tokens: Arc::new(TokenKeys::new(&settings)),
-            passwords: PasswordHasher::new(),
+            passwords: PasswordHasher::new(settings.password_hashing_threads),
             settings,
             cache,
             limiter,

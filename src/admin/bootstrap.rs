@@ -55,7 +55,7 @@ pub async fn create_admin(
             if password.is_email(email.as_str()) {
                 anyhow::bail!("the password must not be the email address");
             }
-            let password_hash = PasswordHasher::new().hash(password.into_secret()).await?;
+            let password_hash = PasswordHasher::new(1).hash(password.into_secret()).await?;
             let user = User {
                 id: Uuid::now_v7(),
                 email: email.as_str().to_owned(),

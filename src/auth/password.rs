@@ -1,6 +1,11 @@
 //! Argon2id password hashing, off the async executor and with bounded concurrency: each hash
 //! takes ~19 MiB and tens of milliseconds of CPU, so a flood of logins must queue here rather
 //! than stall other requests or exhaust memory.
+//!
+//! The parameters are the `argon2` crate's defaults, OWASP's first recommendation for
+//! Argon2id: 19 MiB of memory, 2 passes, 1 lane. Cheaper would weaken stored hashes; dearer
+//! would make each sign-in cost more than the one core a small server can spare for it. They
+//! are written into each hash, so raising them later re-hashes nobody and verifies everyone.
 
 use std::sync::{Arc, LazyLock};
 
@@ -8,6 +13,7 @@ use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -21,23 +27,70 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .to_string()
 });
 
-#[derive(Clone)]
-pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+/// Password hashing (`NEOFORGE_PASSWORD_HASHING_THREADS`).
+#[derive(Args, Clone, Default)]
+pub struct PasswordArgs {
+    /// How many passwords may be hashed or verified at once; `0`: one fewer than the cores
+    /// (at least one), so a storm of sign-ins always leaves a core to everything else.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_PASSWORD_HASHING_THREADS",
+        default_value_t = 0
+    )]
+    pub password_hashing_threads: usize,
 }
 
-impl Default for PasswordHasher {
-    fn default() -> Self {
-        Self::new()
+impl PasswordArgs {
+    /// The configured number, or the default for this machine.
+    pub fn threads(&self) -> usize {
+        match self.password_hashing_threads {
+            0 => {
+                let cores = std::thread::available_parallelism().map_or(1, usize::from);
+                cores.saturating_sub(1).max(1)
+            }
+            threads => threads,
+        }
     }
 }
 
+/// Work for a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes on threads of its own, at a lower CPU priority than the request handlers: under a
+/// storm of sign-ins the cores go to the requests first, and the sign-ins queue here.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    /// Taken before a job is queued, so a request given up while waiting costs nothing.
+    permits: Arc<Semaphore>,
+    jobs: crossbeam_channel::Sender<Job>,
+}
+
+/// How much less CPU a hashing thread gets than a request handler when both want a core: ten
+/// steps of niceness below them, the kernel gives it about a tenth. Sign-ins stay possible while the server is
+/// busy, they just wait for the requests.
+const HASHING_NICENESS: i32 = 10;
+
 impl PasswordHasher {
-    /// One hash at a time per core.
-    pub fn new() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    /// `threads` hashing threads, which end when the last clone of the hasher is dropped.
+    pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
+        let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+        for n in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    for job in queue {
+                        job();
+                    }
+                })
+                .expect("the OS starts a password-hashing thread");
+        }
         Self {
-            permits: Arc::new(Semaphore::new(cores)),
+            permits: Arc::new(Semaphore::new(threads)),
+            jobs,
         }
     }
 
@@ -81,9 +134,78 @@ impl PasswordHasher {
             .await
             .context("password hasher closed")?;
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                // The caller may have given up meanwhile; nobody is left to tell.
+                let _ = done.send(span.in_scope(work));
+            }))
+            .map_err(|_| anyhow::anyhow!("password hashing threads stopped"))?;
+        result
             .instrument(tracing::Span::current())
             .await
-            .context("password hashing task failed")
+            .context("password hashing thread failed")
+    }
+}
+
+/// Linux schedules threads one by one, so this niceness is the calling thread's alone.
+#[cfg(target_os = "linux")]
+fn lower_this_threads_priority() {
+    use rustix::process::{getpriority_process, setpriority_process};
+    // Relative to what the process was started with (19 is the floor).
+    let lowered = getpriority_process(None)
+        .and_then(|nice| setpriority_process(None, (nice + HASHING_NICENESS).min(19)));
+    if let Err(err) = lowered {
+        tracing::warn!(error = %err, "password hashing runs at normal priority");
+    }
+}
+
+/// Elsewhere the call would lower the whole process: hashing keeps normal priority.
+#[cfg(not(target_os = "linux"))]
+fn lower_this_threads_priority() {
+    let _ = HASHING_NICENESS;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_wrong_passwords_do_not() {
+        let hasher = PasswordHasher::new(1);
+        let hash = hasher.hash("a good passphrase".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        let verify = |password: &str, stored: Option<String>| {
+            hasher.verify(SecretString::from(password.to_owned()), stored)
+        };
+        assert!(
+            verify("a good passphrase", Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify("another passphrase", Some(hash)).await.unwrap());
+        assert!(!verify("a good passphrase", None).await.unwrap());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_yield_to_request_handlers() {
+        let own = rustix::process::getpriority_process(None).unwrap();
+        let hashing = PasswordHasher::new(1)
+            .run(|| rustix::process::getpriority_process(None).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(hashing, (own + HASHING_NICENESS).min(19));
+        assert_eq!(rustix::process::getpriority_process(None).unwrap(), own);
+    }
+
+    #[test]
+    fn hashing_leaves_a_core_by_default() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(PasswordArgs::default().threads(), (cores - 1).max(1));
+        let configured = PasswordArgs {
+            password_hashing_threads: 3,
+        };
+        assert_eq!(configured.threads(), 3);
     }
 }

@@ -337,6 +337,7 @@ pub fn test_settings(
         ops: Default::default(),
         events: Default::default(),
         rate_limits: Default::default(),
+        passwords: Default::default(),
         cache: Default::default(),
         connect: Default::default(),
     })
