@@ -17,7 +17,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
 use crate::events::Events;
-use crate::http::{middleware, openapi, rate_limit};
+use crate::http::{self, middleware, openapi, rate_limit};
 use crate::idempotency;
 use crate::jobs::{JobQueue, Worker};
 use crate::observability;
@@ -177,7 +177,7 @@ pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     let http = match listener {
         Some(listener) => {
             tracing::info!(addr = %listener.local_addr()?, "metrics listening");
-            let served = axum::serve(listener, observability::worker::router(db.clone()))
+            let served = axum::serve(listener, http::worker::router(db.clone()))
                 .with_graceful_shutdown(async {
                     let _ = http_stopped.await;
                 });

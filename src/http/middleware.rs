@@ -20,7 +20,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{DatabaseUnreachable, PROBLEM_JSON, Problem};
 use crate::http::request_id;
-use crate::observability::requests;
+use crate::http::requests;
 
 /// API.md: request bodies over 64 KiB are refused with `413`.
 pub const BODY_LIMIT: usize = 64 * 1024;

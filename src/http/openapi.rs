@@ -14,7 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{rate_limit, responses};
 use crate::state::AppState;
-use crate::{admin, auth, events, http, observability, todos, users};
+use crate::{admin, auth, events, http, todos, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
 /// The same bearer token, obtained through the password form: lets the docs sign in.
@@ -78,7 +78,7 @@ impl Modify for SecuritySchemes {
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(http::health::router())
-        .merge(observability::metrics::router())
+        .merge(http::metrics::router())
         .merge(auth::routes::router())
         .merge(users::routes::router())
         .merge(todos::routes::router())

@@ -5,15 +5,7 @@ use std::fmt::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-use crate::db::Db;
-use crate::state::AppState;
 
 pub const HTTP_REQUESTS: &str = "neoforge_http_requests_total";
 pub const HTTP_REQUEST_DURATION: &str = "neoforge_http_request_duration_seconds";
@@ -226,33 +218,4 @@ pub fn render() -> String {
         }
     }
     text
-}
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(scrape))
-}
-
-/// Prometheus metrics
-///
-/// Every metric family in the text exposition format. Keep it away from the public internet:
-/// the reverse proxy should answer it only to the monitoring network.
-#[utoipa::path(get, path = "/metrics", tag = "metrics", operation_id = "metrics", responses(
-    (status = 200, description = "Every metric family in the Prometheus text format",
-        body = String, content_type = "text/plain"),
-))]
-async fn scrape(State(state): State<AppState>) -> Response {
-    exposition(&state.db)
-}
-
-/// The `/metrics` response of any process: the pool gauges brought up to date, then every
-/// family.
-pub fn exposition(db: &Db) -> Response {
-    let pool = db.pool_status();
-    metrics::gauge!(DB_POOL_CONNECTIONS, "state" => "size").set(pool.size as f64);
-    metrics::gauge!(DB_POOL_CONNECTIONS, "state" => "idle").set(pool.idle as f64);
-    let mut response = render().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-    response
 }

@@ -1,7 +1,7 @@
-//! Metrics and request observation: the Prometheus recorder with the catalogue of every metric
-//! family, the `/metrics` endpoint, the middleware that measures and logs each request, and the
-//! small listener through which a `neoforge worker` process reports.
+//! The process-wide metrics recorder and the catalogue of every metric family. A leaf: it
+//! imports nothing from the rest of the crate, so the storage, cache and job layers can emit
+//! metrics without knowing the HTTP layer, which serves them (`http::metrics`, and
+//! `http::worker` for a `neoforge worker` process) and measures each request
+//! (`http::requests`).
 
 pub mod metrics;
-pub mod requests;
-pub mod worker;

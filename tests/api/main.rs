@@ -17,6 +17,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod jobs;
+mod layers;
 mod logging;
 mod metrics;
 mod postgres_tls;

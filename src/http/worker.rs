@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{PROBLEM_JSON, Problem};
-use crate::observability::metrics;
+use crate::http::metrics;
 
 /// `/metrics`, `/health` and `/ready`, answered like the server's own.
 pub fn router(db: Db) -> Router {
