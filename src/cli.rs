@@ -155,6 +155,8 @@ pub struct ConfigArgs {
     pub cache: crate::todos::cache::CacheArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub clients: ClientConnectionArgs,
 }
 
 const CONNECT_TIMEOUT_SECS: u64 = 30;
@@ -183,6 +185,42 @@ impl Default for ConnectArgs {
         Self {
             connect_timeout: CONNECT_TIMEOUT_SECS,
             redis_ca_file: None,
+        }
+    }
+}
+
+const HEADER_READ_TIMEOUT_SECS: u64 = 10;
+const MAX_CONNECTIONS: usize = 10_000;
+
+/// Client connections to the server.
+#[derive(Args, Clone)]
+pub struct ClientConnectionArgs {
+    /// Seconds a client has to send a request's headers (and to start the next request on a
+    /// kept-alive connection); slower connections are closed, so clients that trickle bytes
+    /// cannot hold connections for as long as they like.
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_HEADER_READ_TIMEOUT",
+        default_value_t = HEADER_READ_TIMEOUT_SECS
+    )]
+    pub header_read_timeout: u64,
+    /// Connections served at once; further ones wait in the kernel's accept queue until one
+    /// closes. Keep it below the open-files limit (`LimitNOFILE`).
+    #[arg(
+        long,
+        global = true,
+        env = "NEOFORGE_MAX_CONNECTIONS",
+        default_value_t = MAX_CONNECTIONS
+    )]
+    pub max_connections: usize,
+}
+
+impl Default for ClientConnectionArgs {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: HEADER_READ_TIMEOUT_SECS,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 }

@@ -12,7 +12,7 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::limits::RateLimits;
-use crate::cli::{ConfigArgs, OpsArgs};
+use crate::cli::{ClientConnectionArgs, ConfigArgs, OpsArgs};
 use crate::events::EventSettings;
 use crate::todos::cache::TodoCacheSettings;
 
@@ -41,6 +41,8 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     /// Longest a request may take before it is answered `503`.
     pub request_timeout: Duration,
+    /// How client connections are bounded.
+    pub client_connections: ClientConnectionLimits,
     /// Unset: cache and rate limits in process.
     pub redis: Option<RedisSettings>,
     /// How long start-up waits for an unreachable database; zero: one attempt.
@@ -59,6 +61,30 @@ pub struct Settings {
     /// Passwords hashed or verified at once.
     pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
+}
+
+/// Bounds on client connections, against clients that hold them open without using them.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientConnectionLimits {
+    /// Longest a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl ClientConnectionLimits {
+    fn new(args: &ClientConnectionArgs) -> anyhow::Result<Self> {
+        if args.header_read_timeout == 0 {
+            bail!("NEOFORGE_HEADER_READ_TIMEOUT must be at least 1 second");
+        }
+        if args.max_connections == 0 {
+            bail!("NEOFORGE_MAX_CONNECTIONS must be at least 1");
+        }
+        Ok(Self {
+            header_read_timeout: Duration::from_secs(args.header_read_timeout),
+            max_connections: args.max_connections,
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -184,6 +210,7 @@ impl Settings {
             cors_origins,
             access_token_ttl: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
+            client_connections: ClientConnectionLimits::new(&args.clients)?,
             redis,
             connect_timeout,
             smtp_url,

@@ -109,21 +109,18 @@ impl Application {
                 let _ = worker_stopped.await;
             }))
         });
-        let served = axum::serve(
+        let events = self.events.clone();
+        http::server::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown({
-            let events = self.events.clone();
+            self.router,
+            self.settings.client_connections,
             async move {
                 shutdown_signal().await;
                 // Event streams never finish by themselves: end them so draining can.
                 events.close();
-            }
-        })
-        .await
-        .context("serving HTTP");
+            },
+        )
+        .await;
         housekeeping.abort();
         if let Some(backups) = backups {
             backups.abort();
@@ -133,7 +130,6 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
-        served?;
         self.db.close();
         tracing::info!("stopped");
         Ok(())

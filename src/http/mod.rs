@@ -13,4 +13,5 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod requests;
 pub mod responses;
+pub mod server;
 pub mod worker;

@@ -340,6 +340,7 @@ pub fn test_settings(
         passwords: Default::default(),
         cache: Default::default(),
         connect: Default::default(),
+        clients: Default::default(),
     })
     .expect("test settings are valid")
 }

@@ -26,6 +26,7 @@ mod rate_limits;
 mod recovery;
 mod redis_tls;
 mod sessions;
+mod slow_clients;
 mod support;
 mod todo_cache;
 mod todos;
