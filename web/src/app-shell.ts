@@ -3,9 +3,11 @@
 import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { type SessionState, currentSession, onSessionChange, resumeOnline, sessionContext, signOut, startSession } from './auth/session';
+import './components/nf-crash';
 import './components/nf-status-bar';
 import './components/nf-toaster';
 import { toast } from './components/nf-toaster';
+import { CRASH_EVENT, type CrashKind, reportCrash, watchForCrashes } from './crash';
 import { replay } from './offline/outbox';
 import { NAVIGATE_EVENT, type Route, interceptLinks, match, navigate } from './router';
 
@@ -89,9 +91,11 @@ export class AppShell extends LitElement {
     }
   `;
 
-  static properties = { session: { state: true }, route: { state: true } };
+  static properties = { session: { state: true }, route: { state: true }, crash: { state: true } };
   declare session: SessionState;
   declare route: Route | null;
+  /** Set when a page could not load or an error went unhandled: the shell says so. */
+  declare crash: CrashKind | null;
 
   private provider = new ContextProvider(this, { context: sessionContext, initialValue: currentSession() });
   private page: HTMLElement | null = null;
@@ -101,10 +105,16 @@ export class AppShell extends LitElement {
     super();
     this.session = currentSession();
     this.route = null;
+    this.crash = null;
   }
 
   connectedCallback() {
     super.connectedCallback();
+    watchForCrashes();
+    window.addEventListener(CRASH_EVENT, (event) => {
+      // A page that failed to load outranks a later, lesser complaint.
+      if (this.crash !== 'page-unavailable') this.crash = (event as CustomEvent<CrashKind>).detail;
+    });
     interceptLinks();
     onSessionChange((session) => {
       const wasSignedIn = this.session.status === 'signed-in';
@@ -140,7 +150,13 @@ export class AppShell extends LitElement {
       return;
     }
     const shown = route.access === 'admin' && signedIn && session.user.role !== 'admin' ? match('') : route;
-    await shown.load();
+    try {
+      await shown.load();
+    } catch (error) {
+      reportCrash('page-unavailable', error);
+      return;
+    }
+    if (this.crash === 'page-unavailable') this.crash = null;
     if (!this.page || this.page.localName !== shown.tag) {
       this.page = document.createElement(shown.tag);
     }
@@ -204,7 +220,14 @@ export class AppShell extends LitElement {
       </header>
       <nf-status-bar></nf-status-bar>
       <main id="main">
-        ${this.route && this.page ? this.page : html`<p class="loading" role="status">Loading…</p>`}
+        ${this.crash === 'unexpected'
+          ? html`<nf-crash kind="unexpected" dismissable @dismiss=${() => (this.crash = null)}></nf-crash>`
+          : nothing}
+        ${this.crash === 'page-unavailable'
+          ? html`<nf-crash kind="page-unavailable"></nf-crash>`
+          : this.route && this.page
+            ? this.page
+            : html`<p class="loading" role="status">Loading…</p>`}
       </main>
       <nf-toaster></nf-toaster>
     `;
