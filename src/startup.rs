@@ -166,6 +166,7 @@ pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    let limits = settings.client_connections;
     let settings = Arc::new(settings);
     let mailer = Mailer::from_settings(&settings)?;
     let worker = Worker::new(db.clone(), mailer, settings, JobQueue::default());
@@ -173,11 +174,12 @@ pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     let http = match listener {
         Some(listener) => {
             tracing::info!(addr = %listener.local_addr()?, "metrics listening");
-            let served = axum::serve(listener, http::worker::router(db.clone()))
-                .with_graceful_shutdown(async {
+            // The same bounds as the API's listener: this one may be reachable too.
+            let served =
+                http::server::serve(listener, http::worker::router(db.clone()), limits, async {
                     let _ = http_stopped.await;
                 });
-            Some(tokio::spawn(served.into_future()))
+            Some(tokio::spawn(served))
         }
         None => None,
     };
@@ -185,7 +187,7 @@ pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     // Scrapes keep answering while the last job finishes; then the listener closes.
     let _ = stop_http.send(());
     if let Some(http) = http {
-        http.await?.context("serving the worker's metrics")?;
+        http.await.context("serving the worker's metrics")?;
     }
     db.close();
     tracing::info!("stopped");

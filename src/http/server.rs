@@ -35,15 +35,36 @@ pub async fn serve(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    let open = Arc::new(Semaphore::new(limits.max_connections));
+    let open = Arc::new(Semaphore::new(
+        limits.max_connections.min(Semaphore::MAX_PERMITS),
+    ));
     let connections = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
+    let mut at_cap = false;
     loop {
         // A free slot first, then a connection: at the cap, connections stay queued in the
         // kernel rather than being accepted and left unserved.
-        let slot = tokio::select! {
-            slot = Arc::clone(&open).acquire_owned() => slot.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
+        let slot = match Arc::clone(&open).try_acquire_owned() {
+            Ok(slot) => {
+                at_cap = false;
+                slot
+            }
+            Err(_) => {
+                // Once per stretch at the cap, not once per connection that waited.
+                if !at_cap {
+                    at_cap = true;
+                    tracing::warn!(
+                        max_connections = limits.max_connections,
+                        "connection limit reached: new connections wait until one closes"
+                    );
+                }
+                tokio::select! {
+                    slot = Arc::clone(&open).acquire_owned() => {
+                        slot.expect("the semaphore is never closed")
+                    }
+                    () = &mut shutdown => break,
+                }
+            }
         };
         let (stream, client) = tokio::select! {
             accepted = listener.accept() => match accepted {

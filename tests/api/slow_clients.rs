@@ -1,8 +1,11 @@
 //! Clients that hold connections without using them: a request head trickled in slowly is
-//! cut off, and past the connection cap new connections wait until one closes.
+//! cut off, so is a kept-alive connection left idle, but not a response being streamed; past
+//! the connection cap new connections wait until one closes.
 
 use std::time::{Duration, Instant};
 
+use reqwest::StatusCode;
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -79,4 +82,50 @@ async fn past_the_connection_cap_new_connections_wait_for_a_free_one() {
         .await
         .expect("served once a slot is free");
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200 OK"));
+}
+
+const SHORT: Duration = Duration::from_millis(500);
+
+#[tokio::test]
+async fn a_kept_alive_connection_left_idle_is_closed_after_the_header_time_out() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.client_connections.header_read_timeout = SHORT;
+    })
+    .await;
+    let mut idle = connect(&app).await;
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = closed_within(&mut idle, Duration::from_secs(10))
+        .await
+        .expect("the idle connection is still open after 10 s");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200 OK"));
+    assert!(started.elapsed() >= SHORT - Duration::from_millis(50));
+}
+
+#[tokio::test]
+async fn an_event_stream_outlives_the_header_time_out() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.client_connections.header_read_timeout = SHORT;
+    })
+    .await;
+    let user = app.signed_in_user().await;
+    let mut stream = app.get("/api/events", Some(&user.token)).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+
+    tokio::time::sleep(SHORT * 3).await;
+    let created = app
+        .create_todo(&user, &json!({"title": "long after the time-out"}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let mut received = String::new();
+    while !received.contains("todo.created") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("the change arrives on the stream")
+            .unwrap()
+            .expect("the stream is still open");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
 }
