@@ -146,13 +146,13 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub ops: OpsArgs,
     #[command(flatten)]
-    pub events: crate::events::settings::EventsArgs,
+    pub events: crate::config::events::EventsArgs,
     #[command(flatten)]
-    pub rate_limits: crate::auth::limits::RateLimitArgs,
+    pub rate_limits: crate::config::rate_limits::RateLimitArgs,
     #[command(flatten)]
-    pub passwords: crate::auth::password::PasswordArgs,
+    pub passwords: crate::config::passwords::PasswordArgs,
     #[command(flatten)]
-    pub cache: crate::todos::cache::CacheArgs,
+    pub cache: crate::config::todo_cache::CacheArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
     #[command(flatten)]

@@ -4,7 +4,6 @@
 
 pub mod cookie;
 pub mod extract;
-pub mod limits;
 pub mod model;
 pub mod password;
 pub mod recovery;

@@ -13,7 +13,6 @@ use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -26,33 +25,6 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .expect("hashing a constant succeeds")
         .to_string()
 });
-
-/// Password hashing (`NEOFORGE_PASSWORD_HASHING_THREADS`).
-#[derive(Args, Clone, Default)]
-pub struct PasswordArgs {
-    /// How many passwords may be hashed or verified at once; `0`: one fewer than the cores
-    /// (at least one), so a storm of sign-ins always leaves a core to everything else.
-    #[arg(
-        long,
-        global = true,
-        env = "NEOFORGE_PASSWORD_HASHING_THREADS",
-        default_value_t = 0
-    )]
-    pub password_hashing_threads: usize,
-}
-
-impl PasswordArgs {
-    /// The configured number, or the default for this machine.
-    pub fn threads(&self) -> usize {
-        match self.password_hashing_threads {
-            0 => {
-                let cores = std::thread::available_parallelism().map_or(1, usize::from);
-                cores.saturating_sub(1).max(1)
-            }
-            threads => threads,
-        }
-    }
-}
 
 /// Work for a hashing thread.
 type Job = Box<dyn FnOnce() + Send>;
@@ -197,15 +169,5 @@ mod tests {
             .unwrap();
         assert_eq!(hashing, (own + HASHING_NICENESS).min(19));
         assert_eq!(rustix::process::getpriority_process(None).unwrap(), own);
-    }
-
-    #[test]
-    fn hashing_leaves_a_core_by_default() {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        assert_eq!(PasswordArgs::default().threads(), (cores - 1).max(1));
-        let configured = PasswordArgs {
-            password_hashing_threads: 3,
-        };
-        assert_eq!(configured.threads(), 3);
     }
 }

@@ -4,7 +4,6 @@
 //! to in-process counters, and `/ready` and the metrics say so.
 
 mod memory;
-pub mod policy;
 pub mod rate_limit;
 mod redis;
 
@@ -12,7 +11,7 @@ use std::time::Duration;
 
 use crate::config::Settings;
 
-pub use policy::Policy;
+pub use crate::config::Policy;
 pub use rate_limit::{Decision, Limited, RateLimiter};
 /// A Redis client for `REDIS_URL`, with the TLS settings of the cache's own: for the other
 /// users of the same Redis (the realtime bus).

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
-use crate::cache::policy::{MAX_WINDOW, Policy};
 use crate::cache::redis::RedisStore;
+use crate::config::policy::{MAX_WINDOW, Policy};
 
 /// The outcome of a hit, with what the `RateLimit-*` headers report.
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,8 @@ use std::time::Instant;
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
-use crate::events::replay::{Replay, ReplayLimits};
+use crate::config::ReplayLimits;
+use crate::events::replay::Replay;
 use crate::events::{BusMessage, ChangeKind};
 use crate::observability::metrics::EVENTS_STREAMS_OPEN;
 

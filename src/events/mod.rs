@@ -11,7 +11,6 @@ mod bus;
 pub mod hub;
 pub mod replay;
 pub mod routes;
-pub mod settings;
 mod stream;
 mod ticket;
 
@@ -25,10 +24,9 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::observability::metrics::EVENTS_PUBLISHED;
 
+pub use crate::config::{EventSettings, ReplayLimits};
 pub use bus::Bus;
 pub use hub::Hub;
-pub use replay::ReplayLimits;
-pub use settings::EventSettings;
 
 /// What a todo change did; the SSE event name is `todo.<kind>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

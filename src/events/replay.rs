@@ -13,19 +13,11 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use crate::config::ReplayLimits;
 use crate::events::hub::Change;
 
 /// A user's buffer is dropped after this long without a new event.
 const BUFFER_IDLE: Duration = Duration::from_secs(10 * 60);
-
-/// Sizes of the replay buffers.
-#[derive(Debug, Clone, Copy)]
-pub struct ReplayLimits {
-    /// Events kept per user.
-    pub per_user: usize,
-    /// Events kept across all users; the least recently changed users' buffers go first.
-    pub total: usize,
-}
 
 pub struct Replay {
     limits: ReplayLimits,

@@ -4,8 +4,18 @@
 
 use std::path::Path;
 
-/// Storage and infrastructure: what the features are built on.
-const LOWER: &[&str] = &["db", "cache", "jobs", "email", "observability", "time"];
+/// Storage and infrastructure, what the features are built on, and at the bottom the
+/// settings with the command line they are read from.
+const LOWER: &[&str] = &[
+    "db",
+    "cache",
+    "jobs",
+    "email",
+    "observability",
+    "time",
+    "config",
+    "cli",
+];
 
 /// The HTTP layer and the features, which the lower layers must not know.
 const UPPER: &[&str] = &[
@@ -49,7 +59,7 @@ fn sources(path: &Path, found: &mut Vec<std::path::PathBuf>) {
 }
 
 #[test]
-fn storage_and_infrastructure_never_import_http_or_features() {
+fn storage_infrastructure_and_settings_never_import_http_or_features() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut checked = 0;
     let mut upward = Vec::new();

@@ -1,5 +1,15 @@
 //! Validated settings: built once at start-up from the command line and environment, then
 //! shared read-only. Production refuses to start with an insecure configuration.
+//!
+//! The bottom layer: every other module may read settings, so this one names none of them.
+//! The settings of the features live here too (rate limits, realtime, the todo cache,
+//! password hashing), each in its own file, and the features read them from here.
+
+pub mod events;
+pub mod passwords;
+pub mod policy;
+pub mod rate_limits;
+pub mod todo_cache;
 
 use std::fs;
 use std::io::Write;
@@ -11,10 +21,12 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::limits::RateLimits;
+pub use events::{EventSettings, ReplayLimits};
+pub use policy::Policy;
+pub use rate_limits::RateLimits;
+pub use todo_cache::TodoCacheSettings;
+
 use crate::cli::{ClientConnectionArgs, ConfigArgs, OpsArgs};
-use crate::events::EventSettings;
-use crate::todos::cache::TodoCacheSettings;
 
 /// The shortest signing secret accepted: 32 bytes is HS256's key size.
 const MIN_SECRET_LEN: usize = 32;

@@ -5,8 +5,6 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::Args;
 
-use crate::events::ReplayLimits;
-
 const EVENTS_HEARTBEAT_SECS: u64 = 15;
 const EVENTS_REPLAY: usize = 100;
 const EVENTS_REPLAY_TOTAL: usize = 20_000;
@@ -58,6 +56,15 @@ impl Default for EventsArgs {
             events_max_streams: EVENTS_MAX_STREAMS_PER_USER,
         }
     }
+}
+
+/// Sizes of the replay buffers.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplayLimits {
+    /// Events kept per user.
+    pub per_user: usize,
+    /// Events kept across all users; the least recently changed users' buffers go first.
+    pub total: usize,
 }
 
 /// Realtime settings, from `NEOFORGE_EVENTS_*`.

@@ -11,7 +11,7 @@
 use anyhow::anyhow;
 use clap::Args;
 
-use crate::cache::Policy;
+use crate::config::Policy;
 
 const RATE_SIGNIN: &str = "30/1m";
 const RATE_SIGNIN_FAILURES: &str = "5/15m";
