@@ -1,6 +1,7 @@
 // The app's one error path. A page whose code cannot be loaded (a deploy replaced its chunk,
 // or the connection dropped) and an error nothing else handled both end here, and the shell
 // shows a message with a Reload button instead of a blank or silently broken page.
+import { ApiError, NetworkError } from './api/client';
 import { applyUpdate, updateWaiting } from './sw-client';
 
 export const CRASH_EVENT = 'neoforge-crash';
@@ -21,8 +22,14 @@ export function reportCrash(kind: CrashKind, error: unknown) {
 /** Errors browsers raise that are not the app's: reporting them would alarm for nothing. */
 const BENIGN = /ResizeObserver loop/;
 
+/** Failures the app reports where they happen (the API's problem details, being offline, a
+ * cancelled request): one that escapes a fire-and-forget call has already been shown. */
+const isReportedElsewhere = (reason: unknown) =>
+  reason instanceof ApiError || reason instanceof NetworkError || (reason instanceof DOMException && reason.name === 'AbortError');
+
 export function watchForCrashes() {
   window.addEventListener('unhandledrejection', (event) => {
+    if (isReportedElsewhere(event.reason)) return;
     reportCrash(isChunkFailure(event.reason) ? 'page-unavailable' : 'unexpected', event.reason);
   });
   window.addEventListener('error', (event) => {
