@@ -307,17 +307,6 @@ async fn values_that_reach_emails_cannot_carry_line_breaks() {
     app.run_jobs().await;
     assert!(app.emails_to("everyone@example.com").await.is_empty());
     assert!(app.emails_to("eve@example.com").await.is_empty());
-
-    // A request id with a line break is not echoed: a fresh one is.
-    let response = app
-        .request(Method::GET, "/health")
-        .header("x-request-id", "abc\tBcc")
-        .send()
-        .await
-        .unwrap();
-    let echoed = response.headers()["x-request-id"].to_str().unwrap();
-    assert_ne!(echoed, "abc\tBcc");
-    assert!(echoed.bytes().all(|b| b.is_ascii_graphic()), "{echoed}");
 }
 
 /// Raw bytes on a socket: an HTTP client library would normalise `..` and `%2e%2e` away
