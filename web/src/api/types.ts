@@ -26,6 +26,29 @@ export type CreateTodo = Schemas['CreateTodo'];
 export type UpdateTodo = Schemas['UpdateTodo'];
 export type AdminUpdateUser = Schemas['AdminUpdateUserRequest'];
 
+/** What an API key may do. */
+export type ApiKeyScope = 'todos:read' | 'todos:write';
+/** A personal API key as listed: never its secret. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The key's first characters, to recognise it by. */
+  prefix: string;
+  scopes: ApiKeyScope[];
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+export interface CreateApiKey {
+  name: string;
+  scopes: ApiKeyScope[];
+  expires_in_days?: number;
+}
+/** The answer to a creation: the one time the secret `key` is ever shown. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}
+
 export type TodoFilter = 'all' | 'active' | 'completed';
 
 /** One page of a list: the shape of every `Page_*` schema. */
