@@ -20,6 +20,7 @@ mod idempotency;
 mod jobs;
 mod layers;
 mod logging;
+mod mcp;
 mod metrics;
 mod postgres_tls;
 mod process;
