@@ -11,6 +11,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::client::ClientInfo;
 use crate::mcp::tools::{self, Action};
+use crate::observability::metrics::MCP_TOOL_CALL_DURATION;
 use crate::state::AppState;
 
 const INSTRUCTIONS: &str = "The signed-in user's todo list. Read it with list_todos, get_todo \
@@ -68,7 +69,7 @@ impl ServerHandler for TodoTools {
         let result = tools::call(&self.state, caller, client, action, arguments).await;
         let outcome = if result.is_ok() { "ok" } else { "error" };
         metrics::histogram!(
-            "neoforge_mcp_tool_call_duration_seconds",
+            MCP_TOOL_CALL_DURATION,
             "tool" => action.name(),
             "outcome" => outcome
         )
