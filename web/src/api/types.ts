@@ -14,6 +14,11 @@ export type Session = Schemas['SessionResponse'];
 export type Todo = Schemas['Todo'];
 export type TodoStats = Schemas['TodoStats'];
 export type AuditEntry = Schemas['AuditRecord'];
+/** A personal API key as listed: never its secret. */
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyScope = Schemas['ApiKeyScope'];
+/** The answer to a creation: the one time the secret `key` is ever shown. */
+export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type AuditEvent = Schemas['AuditEvent'];
 export type FieldError = Schemas['FieldError'];
 /** RFC 9457 problem details, the body of every error. */
@@ -25,29 +30,7 @@ export type UpdateMeRequest = Schemas['UpdateMeRequest'];
 export type CreateTodo = Schemas['CreateTodo'];
 export type UpdateTodo = Schemas['UpdateTodo'];
 export type AdminUpdateUser = Schemas['AdminUpdateUserRequest'];
-
-/** What an API key may do. */
-export type ApiKeyScope = 'todos:read' | 'todos:write';
-/** A personal API key as listed: never its secret. */
-export interface ApiKey {
-  id: string;
-  name: string;
-  /** The key's first characters, to recognise it by. */
-  prefix: string;
-  scopes: ApiKeyScope[];
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-}
-export interface CreateApiKey {
-  name: string;
-  scopes: ApiKeyScope[];
-  expires_in_days?: number;
-}
-/** The answer to a creation: the one time the secret `key` is ever shown. */
-export interface CreatedApiKey extends ApiKey {
-  key: string;
-}
+export type CreateApiKey = Schemas['CreateApiKey'];
 
 export type TodoFilter = 'all' | 'active' | 'completed';
 

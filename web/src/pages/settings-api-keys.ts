@@ -35,11 +35,11 @@ function mcpConfig(key: string): string {
   return JSON.stringify({ mcpServers: { neoforge: server } }, null, 2);
 }
 
-const isExpired = (key: ApiKey) => key.expires_at !== null && Date.parse(key.expires_at) <= Date.now();
+const isExpired = (key: ApiKey) => !!key.expires_at && Date.parse(key.expires_at) <= Date.now();
 const day = (iso: string) => html`<time datetime=${iso}>${new Date(iso).toLocaleDateString()}</time>`;
 const moment = (iso: string) => html`<time datetime=${iso}>${new Date(iso).toLocaleString()}</time>`;
-/** The prefix as the server sends it, marked as the start of something longer. */
-const shortKey = (prefix: string) => (prefix.endsWith('…') ? prefix : `${prefix}…`);
+/** The prefix, marked as the start of something longer. */
+const shortKey = (prefix: string) => `${prefix}…`;
 
 export class SettingsApiKeys extends FormPage {
   static styles = [
