@@ -195,6 +195,15 @@ test('API keys fit a 320 px wide screen, by keyboard alone', async ({ page }) =>
   expect(box.x + box.width).toBeLessThanOrEqual(320);
   expect(await fits()).toBe(true);
   await capture(page, 'api-key-created-320px');
+  // A browser that refuses the clipboard: the key is selected for the copy shortcut instead.
+  await page.evaluate(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));
+  });
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByText('The text is selected')).toBeVisible();
+  const selected = await page.evaluate(() => window.getSelection().toString());
+  expect(selected).toMatch(/^nf_\S+$/);
+  await expect(dialog.locator('pre code').first()).toHaveText(selected);
   const done = dialog.getByRole('button', { name: 'Done' });
   // From Copy the key, past Copy the configuration, to Done.
   await expect(dialog.getByRole('button', { name: 'Copy the key' })).toBeFocused();
