@@ -154,6 +154,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub cache: crate::config::todo_cache::CacheArgs,
     #[command(flatten)]
+    pub api_access: crate::config::api_access::ApiAccessArgs,
+    #[command(flatten)]
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub clients: ClientConnectionArgs,

@@ -5,6 +5,7 @@
 //! The settings of the features live here too (rate limits, realtime, the todo cache,
 //! password hashing), each in its own file, and the features read them from here.
 
+pub mod api_access;
 pub mod events;
 pub mod passwords;
 pub mod policy;
@@ -21,6 +22,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
+pub use api_access::ApiAccessSettings;
 pub use events::{EventSettings, ReplayLimits};
 pub use policy::Policy;
 pub use rate_limits::RateLimits;
@@ -73,6 +75,7 @@ pub struct Settings {
     /// Passwords hashed or verified at once.
     pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
+    pub api_access: ApiAccessSettings,
 }
 
 /// Bounds on client connections, against clients that hold them open without using them.
@@ -234,6 +237,7 @@ impl Settings {
             rate_limits: RateLimits::new(&args.rate_limits)?,
             password_hashing_threads: args.passwords.threads(),
             todo_cache: TodoCacheSettings::new(&args.cache)?,
+            api_access: ApiAccessSettings::new(&args.api_access)?,
         })
     }
 

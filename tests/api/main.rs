@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod api_contract;
+mod api_keys;
 mod attacks;
 mod auth;
 mod backup;
@@ -19,6 +20,7 @@ mod idempotency;
 mod jobs;
 mod layers;
 mod logging;
+mod mcp;
 mod metrics;
 mod postgres_tls;
 mod process;
