@@ -3,11 +3,16 @@
 Lists the tools, then walks one todo through every tool with a read-write API key, checking
 each structured result and that the plain HTTP API (`GET /api/todos`, same key) sees the same
 thing; then the read-only key (reads work, writes are tool errors naming `todos:write`), a
-stranger's key (another user's todo is not found), the session's own access token, and last
-the read-write key revoked over HTTP, after which the next call on the open session fails.
-Prints one summary line; exits 1 at the first failed check, saying which.
+stranger's key (another user's todo is as unknown as a missing one), the session's own
+access token, and last the read-write key revoked over HTTP, after which the next call on the
+open session fails. Prints one summary line; exits 1 at the first failed check, saying which.
 
-usage: mcp_client.py ACCOUNTS_JSON LABEL      (ACCOUNTS_JSON from scripts/mcp_accounts.py)
+MODE is how the client settles the protocol revision: `handshake` is the SDK's ClientSession
+with the initialize handshake (2025-11-25, as 1.x SDKs and most hosts speak it); `discover`
+is the SDK's default `Client`, which probes `server/discover` first and speaks the stateless
+2026-07-28 revision when the server offers it. The account used is `python-MODE`.
+
+usage: mcp_client.py ACCOUNTS_JSON BACKEND MODE      (ACCOUNTS_JSON from scripts/mcp_accounts.py)
 """
 
 import asyncio
@@ -18,12 +23,13 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 import httpx2
-from mcp import ClientSession, MCPError
+from mcp import Client, ClientSession, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-ACCOUNTS, LABEL = json.load(open(sys.argv[1])), sys.argv[2]
-ME = ACCOUNTS["clients"]["python"]
+ACCOUNTS, BACKEND, MODE = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+LABEL = f"python-{MODE}"
+ME = ACCOUNTS["clients"][LABEL]
 BASE = ACCOUNTS["base"]
 URL = BASE + "/mcp"
 TOOLS = {"list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo", "todo_stats"}
@@ -50,6 +56,7 @@ check = Checks()
 # The HTTP status of every /mcp response: the SDK turns a refused request into an error
 # without its status, and the contract says which status it must be.
 mcp_statuses = []
+protocols = set()
 
 
 async def record_status(response):
@@ -58,14 +65,20 @@ async def record_status(response):
 
 @asynccontextmanager
 async def mcp_session(key):
-    async with (
-        create_mcp_http_client(headers={"Authorization": f"Bearer {key}"}) as http,
-        streamable_http_client(URL, http_client=http) as streams,
-        ClientSession(streams[0], streams[1]) as session,
-    ):
+    """A connection with this bearer credential; both kinds have list_tools and call_tool."""
+    async with create_mcp_http_client(headers={"Authorization": f"Bearer {key}"}) as http:
         http.event_hooks["response"].append(record_status)
-        await session.initialize()
-        yield session
+        if MODE == "handshake":
+            async with (
+                streamable_http_client(URL, http_client=http) as streams,
+                ClientSession(streams[0], streams[1]) as session,
+            ):
+                protocols.add((await session.initialize()).protocol_version)
+                yield session
+        else:
+            async with Client(streamable_http_client(URL, http_client=http)) as client:
+                protocols.add(client.protocol_version)
+                yield client
 
 
 def text_of(result):
@@ -80,11 +93,16 @@ async def ok(session, tool, arguments=None):
     return result.structured_content
 
 
-async def tool_error(session, tool, arguments, needle):
-    """Call a tool that must fail as a tool error whose text contains needle."""
+async def tool_error(session, tool, arguments, needle=None):
+    """Call a tool that must fail as a tool error (whose text contains needle); its text."""
     result = await session.call_tool(tool, arguments)
     check(result.is_error, f"{tool}: expected a tool error, got {result.structured_content}")
-    check(needle.lower() in text_of(result).lower(), f"{tool}: the error does not name {needle!r}: {text_of(result)!r}")
+    if needle is not None:
+        check(
+            needle.lower() in text_of(result).lower(),
+            f"{tool}: the error does not name {needle!r}: {text_of(result)!r}",
+        )
+    return text_of(result)
 
 
 async def http_todos(http, key):
@@ -113,6 +131,10 @@ async def run(http):
             check(
                 (tool.output_schema or {}).get("type") == "object", f"{tool.name}: output schema {tool.output_schema}"
             )
+
+        # What a todo that does not exist looks like: another user's must look the same.
+        missing = await tool_error(session, "get_todo", {"id": str(uuid.uuid4())})
+        check(missing != "", "get_todo of an unknown id: a tool error without text")
 
         todo = await ok(session, "create_todo", {"title": title})
         check(is_todo(todo, title, False), f"create_todo: {todo}")
@@ -144,14 +166,15 @@ async def run(http):
         check(len(await http_todos(http, rw)) == 1, "the read-only key changed something")
 
         async with mcp_session(ACCOUNTS["stranger"]["key"]) as stranger:
-            await tool_error(stranger, "get_todo", {"id": todo_id}, "not found")
+            text = await tool_error(stranger, "get_todo", {"id": todo_id})
+            check(text == missing, f"get_todo of another user's todo: {text!r}, unlike an unknown id's {missing!r}")
         async with mcp_session(ME["token"]) as signed_in:
             check(await ok(signed_in, "todo_stats") == stats, "todo_stats with the session's access token")
 
         deleted = await ok(session, "delete_todo", {"id": todo_id})
         check(deleted == {"id": todo_id, "deleted": True}, f"delete_todo: {deleted}")
         check(todo_id not in await http_todos(http, rw), "GET /api/todos still shows the deleted todo")
-        await tool_error(session, "get_todo", {"id": todo_id}, "not found")
+        check(await tool_error(session, "get_todo", {"id": todo_id}) == missing, "get_todo of the deleted todo")
 
         response = await http.delete(
             f"{BASE}/api/users/me/api-keys/{ME['rw']['id']}", headers={"Authorization": f"Bearer {ME['token']}"}
@@ -185,10 +208,11 @@ try:
 except Exception as error:
     failure = leaf(error)
     what = str(failure) if isinstance(failure, CheckFailed) else f"{type(failure).__name__}: {failure}"
-    print(f"mcp-clients python/{LABEL}: FAILED after {check.passed} checks passed: {what}")
+    print(f"mcp-clients {LABEL}/{BACKEND}: FAILED after {check.passed} checks passed: {what}")
     sys.exit(1)
+sdk = f"mcp {version('mcp')}, protocol {', '.join(sorted(protocols))}"
 print(
-    f"mcp-clients python/{LABEL}: {check.passed} checks passed (mcp {version('mcp')}): {tools} tools; "
+    f"mcp-clients {LABEL}/{BACKEND}: {check.passed} checks passed ({sdk}): {tools} tools; "
     f"a todo created, listed, completed, counted, deleted; read-only key refused todos:write; "
-    f"stranger got not found; revoked key refused ({refusal})"
+    f"stranger's key found nothing; revoked key refused ({refusal})"
 )
