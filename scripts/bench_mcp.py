@@ -1,9 +1,10 @@
 """The measurement of scripts/bench-mcp: CALLS sequential tool calls through the official
 Python MCP SDK on one connection, and the same operations as plain HTTP requests (same HTTP
-library, one kept-alive connection) for a baseline. The two alternate in blocks of 100, so a
-busy moment of the shared machine falls on both. Each call is timed from the client's side,
-SDK work (request building, result and output-schema validation) included. Prints one JSON
-line; exits 1 if any call fails.
+library, one kept-alive connection) for a baseline. A third series posts the same tools/call
+requests as bare JSON-RPC (same HTTP library, no SDK), to tell the server's MCP cost from the
+SDK's. The series alternate in blocks of 100, so a busy moment of the shared machine falls on
+all of them. Each call is timed from the client's side, SDK work (request building, result
+and output-schema validation) included. Prints one JSON line; exits 1 if any call fails.
 
 usage: bench_mcp.py ACCOUNTS_JSON CALLS      (ACCOUNTS_JSON from scripts/mcp_accounts.py)
 """
@@ -32,6 +33,10 @@ HTTP_OPS = [
 ]
 
 
+# What the SDK sends with each request after the handshake.
+JSONRPC_HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
+
+
 class BenchFailed(Exception):
     pass
 
@@ -43,6 +48,18 @@ async def mcp_call(session, n):
     elapsed = time.perf_counter() - started
     if result.is_error or result.structured_content is None:
         raise BenchFailed(f"{name} failed: {result.content}")
+    return elapsed
+
+
+async def jsonrpc_call(http, n):
+    name, arguments = MCP_OPS[n % len(MCP_OPS)]
+    request = {"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    started = time.perf_counter()
+    response = await http.post(BASE + "/mcp", json=request, headers=JSONRPC_HEADERS)
+    result = response.json().get("result", {})
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200 or result.get("isError", True):
+        raise BenchFailed(f"JSON-RPC {name} answered {response.status_code}: {response.text[:200]}")
     return elapsed
 
 
@@ -63,9 +80,19 @@ def percentile(samples, fraction):
     return round(ordered[max(0, int(len(ordered) * fraction + 0.5) - 1)] * 1000, 3)
 
 
+def summary(times):
+    """p50 and p99 of the series, and the p50 of each operation of the mix."""
+    by_op = {name: percentile(times[i :: len(MCP_OPS)], 0.50) for i, (name, _) in enumerate(MCP_OPS)}
+    return {"p50": percentile(times, 0.50), "p99": percentile(times, 0.99), "p50_by_tool": by_op}
+
+
+def ratio(a, b):
+    return {"p50": round(a["p50"] / b["p50"], 2), "p99": round(a["p99"] / b["p99"], 2)}
+
+
 async def main():
     headers = {"Authorization": f"Bearer {KEY}"}
-    mcp_times, http_times = [], []
+    times = {"mcp": [], "jsonrpc": [], "http": []}
     async with (
         create_mcp_http_client(headers=headers) as mcp_http,
         httpx2.AsyncClient(headers=headers, timeout=30) as http,
@@ -74,17 +101,19 @@ async def main():
     ):
         await session.initialize()
         await session.list_tools()  # the SDK validates results against the listed output schemas
+        series = {
+            "mcp": lambda n: mcp_call(session, n),
+            "jsonrpc": lambda n: jsonrpc_call(http, n),
+            "http": lambda n: http_call(http, n),
+        }
         for n in range(WARM_UP):
-            await mcp_call(session, n)
-            await http_call(http, n)
-        n = 0
-        while n < CALLS:
-            block = range(n, min(n + BLOCK, CALLS))
-            mcp_times += [await mcp_call(session, i) for i in block]
-            http_times += [await http_call(http, i) for i in block]
-            n += BLOCK
-    mcp = {"p50": percentile(mcp_times, 0.50), "p99": percentile(mcp_times, 0.99)}
-    plain = {"p50": percentile(http_times, 0.50), "p99": percentile(http_times, 0.99)}
+            for call in series.values():
+                await call(n)
+        # Each series records call i as its i-th sample: summary() reads the operation from i.
+        for start in range(0, CALLS, BLOCK):
+            for name, call in series.items():
+                times[name] += [await call(i) for i in range(start, min(start + BLOCK, CALLS))]
+    mcp, jsonrpc, plain = summary(times["mcp"]), summary(times["jsonrpc"]), summary(times["http"])
     print(
         json.dumps(
             {
@@ -94,7 +123,9 @@ async def main():
                 "sdk": f"mcp {version('mcp')}",
                 "mcp_ms": mcp,
                 "http_ms": plain,
-                "ratio": {"p50": round(mcp["p50"] / plain["p50"], 2), "p99": round(mcp["p99"] / plain["p99"], 2)},
+                "ratio": ratio(mcp, plain),
+                "jsonrpc_without_sdk_ms": jsonrpc,
+                "jsonrpc_ratio": ratio(jsonrpc, plain),
             }
         )
     )
