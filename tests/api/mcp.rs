@@ -280,3 +280,42 @@ async fn the_endpoint_is_stateless_and_can_be_turned_off() {
     let response = rpc(&off, Some(&user.token), "tools/list", json!({})).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn browsers_may_call_only_from_the_apps_origins_and_bodies_must_be_json_rpc() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_in_user().await;
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let post = |origin: Option<&'static str>, body: String| {
+        let mut request = app
+            .request(Method::POST, "/mcp")
+            .bearer_auth(&user.token)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", PROTOCOL_VERSION)
+            .body(body);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    // The test app's public URL is http://localhost:8000; programs send no Origin.
+    for origin in [None, Some("http://localhost:8000")] {
+        let answer = post(origin, ping.to_string()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{origin:?}");
+    }
+    for origin in ["https://evil.example", "null", "http://localhost:9999"] {
+        let answer = post(Some(origin), ping.to_string()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    for (sent, code) in [
+        ("{nope", -32700),
+        (r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, -32600),
+        (r#"{"id":1,"method":"ping"}"#, -32600),
+    ] {
+        let answer = post(None, sent.to_owned()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{sent}");
+        let error = body(answer).await;
+        assert_eq!(error["error"]["code"], code, "{sent}");
+    }
+}
