@@ -3,8 +3,10 @@
 //!
 //! The bottom layer: every other module may read settings, so this one names none of them.
 //! The settings of the features live here too (rate limits, realtime, the todo cache,
-//! password hashing), each in its own file, and the features read them from here.
+//! password hashing, the assistant), each in its own file, and the features read them from
+//! here.
 
+pub mod assistant;
 pub mod events;
 pub mod passwords;
 pub mod policy;
@@ -21,6 +23,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
+pub use assistant::AssistantSettings;
 pub use events::{EventSettings, ReplayLimits};
 pub use policy::Policy;
 pub use rate_limits::RateLimits;
@@ -73,6 +76,8 @@ pub struct Settings {
     /// Passwords hashed or verified at once.
     pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
+    /// `None`: the assistant is off.
+    pub assistant: Option<AssistantSettings>,
 }
 
 /// Bounds on client connections, against clients that hold them open without using them.
@@ -234,6 +239,10 @@ impl Settings {
             rate_limits: RateLimits::new(&args.rate_limits)?,
             password_hashing_threads: args.passwords.threads(),
             todo_cache: TodoCacheSettings::new(&args.cache)?,
+            assistant: AssistantSettings::new(
+                args.assistant,
+                environment == Environment::Production,
+            )?,
         })
     }
 

@@ -339,6 +339,7 @@ pub fn test_settings(
         rate_limits: Default::default(),
         passwords: Default::default(),
         cache: Default::default(),
+        assistant: Default::default(),
         connect: Default::default(),
         clients: Default::default(),
     })
