@@ -2,6 +2,7 @@
 //! that tests can start the real application.
 
 pub mod admin;
+pub mod assistant;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -27,6 +27,9 @@ pub const EVENTS_STREAMS_OPEN: &str = "neoforge_events_streams_open";
 pub const EVENTS_PUBLISHED: &str = "neoforge_events_published_total";
 pub const EVENTS_DELIVERED: &str = "neoforge_events_delivered_total";
 pub const EVENTS_BUS_UP: &str = "neoforge_events_bus_up";
+pub const ASSISTANT_PLANS: &str = "neoforge_assistant_plans_total";
+pub const ASSISTANT_DURATION: &str = "neoforge_assistant_request_duration_seconds";
+pub const ASSISTANT_TOKENS: &str = "neoforge_assistant_tokens_total";
 
 /// The Prometheus content type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -150,6 +153,21 @@ const FAMILIES: &[(&str, Kind, &str)] = &[
         EVENTS_BUS_UP,
         Kind::Gauge,
         "1 while this replica is connected to the realtime event bus, 0 while it reconnects.",
+    ),
+    (
+        ASSISTANT_PLANS,
+        Kind::Counter,
+        "Plans asked of the assistant, by outcome: ok, malformed (the answer could not be read), timeout, rate_limited (the model's service kept answering 429), upstream_error (unreachable, 5xx or refused), quota (the user's daily quota was used up).",
+    ),
+    (
+        ASSISTANT_DURATION,
+        Kind::Histogram,
+        "Time the model's service took for one plan, every attempt and pause included, by outcome.",
+    ),
+    (
+        ASSISTANT_TOKENS,
+        Kind::Counter,
+        "Tokens the model's service reported using, by kind (prompt or completion).",
     ),
 ];
 

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod api_contract;
+mod assistant;
 mod attacks;
 mod auth;
 mod backup;
