@@ -4,11 +4,14 @@ import { getAccessToken, refreshAccessToken } from '../auth/token';
 import type {
   AdminUpdateUser,
   AdminUser,
+  AssistantStatus,
   AuditEntry,
   AuditEvent,
   CreateTodo,
   LoginRequest,
   Page,
+  Plan,
+  PlanRequest,
   Problem,
   RegisterRequest,
   Session,
@@ -166,6 +169,12 @@ export const updateTodo = (id: string, body: UpdateTodo) =>
   request<Todo>(`/api/todos/${encodeURIComponent(id)}`, { method: 'PATCH', body });
 export const deleteTodo = (id: string) =>
   request<void>(`/api/todos/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+// Assistant
+export const assistantStatus = () => request<AssistantStatus>('/api/assistant');
+/** Proposed todo titles for free text; creates nothing. */
+export const planTodos = (body: PlanRequest, signal?: AbortSignal) =>
+  request<Plan>('/api/assistant/plan', { method: 'POST', body, signal });
 
 // Admin
 export const adminUsers = (q: string, limit: number, offset: number) =>
