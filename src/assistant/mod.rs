@@ -7,6 +7,7 @@
 pub mod client;
 pub mod model;
 pub mod prompt;
+pub mod retry;
 pub mod routes;
 
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use tokio::time::Instant;
 
-use crate::assistant::client::{CallError, ChatClient, ChatMessage, ChatRequest, Completion};
+use crate::assistant::client::{ChatClient, ChatMessage, ChatRequest, Completion};
+use crate::assistant::retry::CallError;
 use crate::config::AssistantSettings;
 use crate::error::ApiError;
 use crate::observability::metrics::{ASSISTANT_DURATION, ASSISTANT_PLANS, ASSISTANT_TOKENS};
