@@ -154,6 +154,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub cache: crate::config::todo_cache::CacheArgs,
     #[command(flatten)]
+    pub api_access: crate::config::api_access::ApiAccessArgs,
+    #[command(flatten)]
     pub assistant: crate::config::assistant::AssistantArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,

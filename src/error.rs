@@ -125,6 +125,9 @@ pub enum ApiError {
     },
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// An API key used beyond its scopes (RFC 6750 `insufficient_scope`).
+    #[error("insufficient scope: {}", .0.as_str())]
+    InsufficientScope(crate::api_keys::Scope),
     #[error("not found")]
     NotFound,
     #[error("conflict: {0}")]
@@ -160,7 +163,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) | Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -211,11 +214,15 @@ impl IntoResponse for ApiError {
             Self::Unauthorized {
                 token_presented: true,
                 ..
-            } => Some(r#"Bearer error="invalid_token""#),
+            } => Some(r#"Bearer error="invalid_token""#.to_owned()),
             Self::Unauthorized {
                 token_presented: false,
                 ..
-            } => Some("Bearer"),
+            } => Some("Bearer".to_owned()),
+            Self::InsufficientScope(scope) => Some(format!(
+                r#"Bearer error="insufficient_scope", scope="{}""#,
+                scope.as_str()
+            )),
             _ => None,
         };
         let limit = match &self {
@@ -278,6 +285,10 @@ impl IntoResponse for ApiError {
                     decision.reset_secs()
                 ),
             ),
+            Self::InsufficientScope(scope) => Problem::new(
+                status,
+                format!("This API key does not have the {} scope.", scope.as_str()),
+            ),
             Self::QuotaExceeded { detail, .. } => Problem::new(status, detail),
             Self::Upstream { detail, .. } => Problem::new(status, detail),
             Self::PayloadTooLarge | Self::NotFound => Problem::for_status(status),
@@ -304,11 +315,10 @@ impl IntoResponse for ApiError {
             );
             response = rate_limit_headers(decision, response);
         }
-        if let Some(challenge) = challenge {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(challenge),
-            );
+        if let Some(challenge) = challenge.and_then(|value| HeaderValue::try_from(value).ok()) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }

@@ -2,6 +2,7 @@
 //! that tests can start the real application.
 
 pub mod admin;
+pub mod api_keys;
 pub mod assistant;
 pub mod audit;
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;
+pub mod mcp;
 pub mod observability;
 pub mod startup;
 pub mod state;

@@ -142,6 +142,7 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let settings = Arc::clone(&state.settings);
     let routes = openapi::router_with_docs()
+        .merge(crate::mcp::router(&state))
         .fallback(web::serve)
         .layer(axum::middleware::from_fn_with_state(
             state.db.clone(),

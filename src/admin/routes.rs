@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::admin::model::{
     AdminUserResponse, AuditLogParams, AuditQuery, UpdateUser, UserSearch, UserSearchParams,
 };
+use crate::api_keys;
 use crate::audit::repo::AuditRecord;
 use crate::audit::{self, AuditEvent, Entry};
 use crate::auth::{AdminUser, sessions};
@@ -123,17 +124,22 @@ async fn update_user(
             .details(json!({"from": before.role.as_str(), "to": after.role.as_str()}));
         audit::record(&mut tx, entry).await?;
     }
-    let mut ended = Vec::new();
+    let (mut ended, mut keys) = (Vec::new(), Vec::new());
     if before.is_active != after.is_active {
         if after.is_active {
             audit::record(&mut tx, by_admin(AuditEvent::UserActivated)).await?;
         } else {
             ended = sessions::revoke_all(&mut tx, id, None).await?;
-            audit::record(&mut tx, by_admin(AuditEvent::UserDeactivated)).await?;
+            // Like its sessions, a deactivated account's keys end for good.
+            keys = api_keys::repo::delete_all(&mut tx, id).await?;
+            let entry = by_admin(AuditEvent::UserDeactivated)
+                .details(json!({"api_keys_revoked": keys.len()}));
+            audit::record(&mut tx, entry).await?;
         }
     }
     tx.commit().await?;
     sessions::forget(&state, &ended).await;
+    api_keys::grant::forget(&state, &keys).await;
     Ok(Json(after.into()))
 }
 
@@ -164,6 +170,7 @@ async fn delete_user(
     let mut conn = state.db.write().await?;
     let mut tx = conn.begin().await?;
     let ended = crate::auth::repo::ids_of_user(&mut tx, id).await?;
+    let keys = api_keys::repo::all_of_user(&mut tx, id).await?;
     if !repo::delete(&mut tx, id).await? {
         return Err(ApiError::NotFound);
     }
@@ -177,6 +184,7 @@ async fn delete_user(
     audit::record(&mut tx, entry).await?;
     tx.commit().await?;
     sessions::forget(&state, &ended).await;
+    api_keys::grant::forget(&state, &keys).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -30,10 +30,14 @@ pub enum AuditEvent {
     UserActivated,
     UserDeactivated,
     AccountDeleted,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    /// An API key used beyond its scopes, or on a route closed to keys.
+    ApiKeyDenied,
 }
 
 impl AuditEvent {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 17] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -48,6 +52,9 @@ impl AuditEvent {
         Self::UserActivated,
         Self::UserDeactivated,
         Self::AccountDeleted,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
+        Self::ApiKeyDenied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +73,9 @@ impl AuditEvent {
             Self::UserActivated => "user_activated",
             Self::UserDeactivated => "user_deactivated",
             Self::AccountDeleted => "account_deleted",
+            Self::ApiKeyCreated => "api_key_created",
+            Self::ApiKeyRevoked => "api_key_revoked",
+            Self::ApiKeyDenied => "api_key_denied",
         }
     }
 

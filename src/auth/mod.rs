@@ -13,7 +13,7 @@ pub mod routes;
 pub mod sessions;
 pub mod token;
 
-pub use extract::{AdminUser, CurrentUser};
+pub use extract::{AdminUser, Authorized, Caller, Credential, CurrentUser, ReadTodos, WriteTodos};
 
 use std::time::Duration;
 

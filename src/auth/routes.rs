@@ -15,11 +15,12 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent, Entry};
+use crate::auth::extract::{Caller, Credential};
 use crate::auth::model::{Login, Register, TokenPair};
 use crate::auth::recovery;
 use crate::auth::repo;
 use crate::auth::requests::RefreshRequest;
-use crate::auth::{CurrentUser, cookie, sessions, token};
+use crate::auth::{cookie, sessions, token};
 use crate::email::Email;
 use crate::error::{ApiError, ConflictOnDuplicate, rate_limit_headers};
 use crate::http::client::ClientInfo;
@@ -416,8 +417,16 @@ async fn logout(
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<RefreshRequest>,
 ) -> Result<Response, ApiError> {
-    let session = match CurrentUser::from_bearer(&headers, &state).await? {
-        Some(user) => Some((user.session_id, user.id)),
+    let session = match Caller::from_bearer(&headers, &state).await? {
+        Some(Caller {
+            user_id,
+            credential: Credential::Session(session_id),
+        }) => Some((session_id, user_id)),
+        Some(_) => {
+            return Err(ApiError::Forbidden(
+                "An API key cannot sign out; revoke it in the account settings.",
+            ));
+        }
         None => match presented_refresh_token(body, &headers)? {
             Some(presented) => {
                 let hash = token::hash_opaque_token(presented.expose_secret());

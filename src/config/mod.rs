@@ -6,6 +6,7 @@
 //! password hashing, the assistant), each in its own file, and the features read them from
 //! here.
 
+pub mod api_access;
 pub mod assistant;
 pub mod events;
 pub mod passwords;
@@ -23,6 +24,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
+pub use api_access::ApiAccessSettings;
 pub use assistant::AssistantSettings;
 pub use events::{EventSettings, ReplayLimits};
 pub use policy::Policy;
@@ -76,6 +78,7 @@ pub struct Settings {
     /// Passwords hashed or verified at once.
     pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
+    pub api_access: ApiAccessSettings,
     /// `None`: the assistant is off.
     pub assistant: Option<AssistantSettings>,
 }
@@ -239,6 +242,7 @@ impl Settings {
             rate_limits: RateLimits::new(&args.rate_limits)?,
             password_hashing_threads: args.passwords.threads(),
             todo_cache: TodoCacheSettings::new(&args.cache)?,
+            api_access: ApiAccessSettings::new(&args.api_access)?,
             assistant: AssistantSettings::new(
                 args.assistant,
                 environment == Environment::Production,

@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts, jobs and audit log",
         include_str!("../../migrations/0004_accounts_jobs_audit.sql"),
     ),
+    (
+        5,
+        "api keys",
+        include_str!("../../migrations/0005_api_keys.sql"),
+    ),
 ];
 
 /// What only PostgreSQL needs, made idempotently after the migrations under their lock: the

@@ -145,12 +145,17 @@ impl Row<'_> {
     }
 
     pub fn int(&self, index: usize) -> Result<i64, DbError> {
+        self.opt_int(index)?
+            .ok_or_else(|| DbError::decode(index, "unexpected NULL"))
+    }
+
+    pub fn opt_int(&self, index: usize) -> Result<Option<i64>, DbError> {
         match self {
             Self::Sqlite(row) => Ok(row.get(index)?),
             Self::Postgres(row) => match *row.columns()[index].type_() {
                 Type::INT8 => Ok(row.try_get(index)?),
-                Type::INT4 => Ok(row.try_get::<_, i32>(index)?.into()),
-                Type::INT2 => Ok(row.try_get::<_, i16>(index)?.into()),
+                Type::INT4 => Ok(row.try_get::<_, Option<i32>>(index)?.map(Into::into)),
+                Type::INT2 => Ok(row.try_get::<_, Option<i16>>(index)?.map(Into::into)),
                 ref other => Err(DbError::decode(
                     index,
                     format!("expected an integer, found {other}"),
@@ -170,5 +175,10 @@ impl Row<'_> {
 
     pub fn timestamp(&self, index: usize) -> Result<Timestamp, DbError> {
         self.int(index).map(Timestamp::from_millis)
+    }
+
+    pub fn opt_timestamp(&self, index: usize) -> Result<Option<Timestamp>, DbError> {
+        self.opt_int(index)
+            .map(|millis| millis.map(Timestamp::from_millis))
     }
 }

@@ -13,10 +13,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{CurrentUser, sessions};
+use crate::api_keys::Scope;
+use crate::auth::{Authorized, Caller, ReadTodos};
 use crate::cache::Decision;
 use crate::error::ApiError;
 use crate::events::{stream, ticket};
+use crate::http::client::ClientInfo;
 use crate::http::query::QueryFields;
 use crate::http::responses;
 use crate::state::AppState;
@@ -51,18 +53,18 @@ pub struct ServerSentEventSchema {
 }
 
 /// A ticket to open the event stream without an `Authorization` header (`EventSource`):
-/// single-use, valid for 60 seconds, bound to this session.
+/// single-use, valid for 60 seconds, bound to this session (or API key).
 #[utoipa::path(post, path = "/api/events/ticket", tag = "events", security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "A new ticket", body = EventTicket),
         (status = 401, response = responses::Unauthorized),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id()))]
 async fn create_ticket(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Authorized<ReadTodos>,
 ) -> (StatusCode, Json<EventTicket>) {
-    let ticket = ticket::issue(&state.cache, user).await;
+    let ticket = ticket::issue(&state.cache, user.caller).await;
     (
         StatusCode::CREATED,
         Json(EventTicket {
@@ -91,16 +93,16 @@ async fn create_ticket(
         (status = 422, response = responses::ValidationFailed),
         (status = 429, response = responses::TooManyRequests),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %caller.0.id))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.0.user_id))]
 async fn stream_events(
     State(state): State<AppState>,
     caller: StreamCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let user = caller.0;
+    let caller = caller.0;
     let events = &state.events;
     let limit = events.settings().max_streams_per_user;
-    if events.hub().streams_of(user.id) >= limit {
+    if events.hub().streams_of(caller.user_id) >= limit {
         return Err(ApiError::TooManyRequests(Decision {
             allowed: false,
             limit: limit as u64,
@@ -111,10 +113,11 @@ async fn stream_events(
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|value| value.to_str().ok());
-    let subscription = events
-        .hub()
-        .subscribe(user.id, user.session_id, last_event_id);
-    let mut response = stream::open(state.clone(), user, subscription).into_response();
+    let subscription =
+        events
+            .hub()
+            .subscribe(caller.user_id, caller.credential_id(), last_event_id);
+    let mut response = stream::open(state.clone(), caller, subscription).into_response();
     // Tell nginx not to buffer the stream, whatever its configuration.
     response
         .headers_mut()
@@ -123,7 +126,7 @@ async fn stream_events(
 }
 
 /// The caller of `GET /api/events`: from the bearer header, else from a ticket.
-struct StreamCaller(CurrentUser);
+struct StreamCaller(Caller);
 
 const BAD_TICKET: ApiError = ApiError::Unauthorized {
     detail: "The ticket is invalid, expired or already used; ask for a new one.",
@@ -143,8 +146,14 @@ impl FromRequestParts<AppState> for StreamCaller {
         let mut fields = QueryFields::parse(raw.as_deref())?;
         let ticket = fields.optional("ticket", |raw| Ok(raw.to_owned()));
         let ticket = fields.finish(ticket)?;
-        if let Some(user) = CurrentUser::from_bearer(&parts.headers, state).await? {
-            return Ok(Self(user));
+        let from_header = match parts.extensions.get::<Caller>() {
+            Some(caller) => Some(*caller),
+            None => Caller::from_bearer(&parts.headers, state).await?,
+        };
+        if let Some(caller) = from_header {
+            let client = ClientInfo::from_request_parts(parts, state).await?;
+            caller.require(Scope::TodosRead, state, &client).await?;
+            return Ok(Self(caller));
         }
         let Some(ticket) = ticket else {
             return Err(ApiError::Unauthorized {
@@ -152,14 +161,14 @@ impl FromRequestParts<AppState> for StreamCaller {
                 token_presented: false,
             });
         };
-        let user = ticket::redeem(&state.cache, &ticket)
+        let caller = ticket::redeem(&state.cache, &ticket)
             .await
             .ok_or(BAD_TICKET)?;
-        // The session may have ended since the ticket was issued.
-        if !sessions::is_live(state, user.session_id, user.id).await? {
+        // The session or key may have ended since the ticket was issued.
+        if !caller.is_live(state).await? {
             return Err(BAD_TICKET);
         }
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
-        Ok(Self(user))
+        tracing::Span::current().record("user_id", tracing::field::display(caller.user_id));
+        Ok(Self(caller))
     }
 }

@@ -11,7 +11,7 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use crate::auth::{CurrentUser, sessions};
+use crate::auth::Caller;
 use crate::events::hub::{Change, Delivery, Start, Subscription};
 use crate::observability::metrics::EVENTS_DELIVERED;
 use crate::state::AppState;
@@ -21,12 +21,12 @@ struct Open {
     pending: VecDeque<Event>,
     heartbeat: Interval,
     state: AppState,
-    user: CurrentUser,
+    caller: Caller,
 }
 
 pub fn open(
     state: AppState,
-    user: CurrentUser,
+    caller: Caller,
     subscription: Subscription,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let period = state.events.settings().heartbeat;
@@ -41,7 +41,7 @@ pub fn open(
         pending,
         heartbeat,
         state,
-        user,
+        caller,
     };
     Sse::new(futures_util::stream::unfold(open, |open| async move {
         open.next().await.map(|(event, open)| (Ok(event), open))
@@ -75,10 +75,9 @@ impl Open {
             _ = self.heartbeat.tick() => {
                 // Boxed: the check's future (a cache or database round trip) is far larger
                 // than the rest of an idle stream's state, and is needed only once a beat.
-                let live =
-                    Box::pin(sessions::is_live(&self.state, self.user.session_id, self.user.id))
-                        .await;
-                // A database hiccup is not a reason to drop the stream; a revoked session is.
+                let live = Box::pin(self.caller.is_live(&self.state)).await;
+                // A database hiccup is not a reason to drop the stream; a revoked session or
+                // key is.
                 if matches!(live, Ok(false)) {
                     return None;
                 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
+use crate::api_keys::Scopes;
 use crate::auth::token::{hash_opaque_token, new_opaque_token};
+use crate::auth::{Caller, Credential};
 use crate::cache::Cache;
 
 /// API.md: a ticket lives 60 seconds.
@@ -17,24 +18,40 @@ fn key(ticket: &str) -> String {
     format!("events-ticket:{}", hash_opaque_token(ticket))
 }
 
-/// A new ticket for this caller's session.
-pub async fn issue(cache: &Cache, user: CurrentUser) -> String {
+/// A new ticket for this caller's session or key.
+pub async fn issue(cache: &Cache, caller: Caller) -> String {
     let ticket = new_opaque_token();
-    let holder = format!("{} {}", user.id, user.session_id);
+    let holder = match caller.credential {
+        Credential::Session(session_id) => format!("{} session {session_id}", caller.user_id),
+        Credential::ApiKey { id, scopes } => {
+            format!("{} key {id} {}", caller.user_id, scopes.bits())
+        }
+    };
     cache.set(&key(&ticket), &holder, TICKET_TTL).await;
     ticket
 }
 
-/// The user and session a ticket was issued to; `None` when it is unknown, expired or used.
-pub async fn redeem(cache: &Cache, ticket: &str) -> Option<CurrentUser> {
+/// Who a ticket was issued to; `None` when it is unknown, expired or used.
+pub async fn redeem(cache: &Cache, ticket: &str) -> Option<Caller> {
     // Tickets are 43 characters; anything far off is not worth a cache round trip.
     if ticket.is_empty() || ticket.len() > 128 {
         return None;
     }
     let holder = cache.take("events_ticket", &key(ticket)).await?;
-    let (user, session) = holder.split_once(' ')?;
-    Some(CurrentUser {
-        id: user.parse().ok()?,
-        session_id: session.parse::<Uuid>().ok()?,
+    let mut parts = holder.split(' ');
+    let user_id = parts.next()?.parse().ok()?;
+    let kind = parts.next()?;
+    let id = parts.next()?.parse::<Uuid>().ok()?;
+    let credential = match kind {
+        "session" => Credential::Session(id),
+        "key" => Credential::ApiKey {
+            id,
+            scopes: Scopes::from_bits(parts.next()?.parse().ok()?),
+        },
+        _ => return None,
+    };
+    Some(Caller {
+        user_id,
+        credential,
     })
 }

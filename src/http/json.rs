@@ -72,6 +72,12 @@ fn parse_fields<T: FromJsonFields>(bytes: &[u8]) -> Result<T, ApiError> {
     let Value::Object(object) = value else {
         return Err(ApiError::invalid_field("body", "must be a JSON object"));
     };
+    from_object(object)
+}
+
+/// Parse a JSON object's members into `T`, every invalid or unknown member reported at once
+/// (also for JSON that arrives other than as a request body: MCP tool arguments).
+pub fn from_object<T: FromJsonFields>(object: Map<String, Value>) -> Result<T, ApiError> {
     let mut fields = JsonFields {
         object,
         errors: Vec::new(),
@@ -165,6 +171,16 @@ pub fn string(value: Value) -> Result<String, String> {
         }
         Value::String(text) => Ok(text),
         _ => Err("must be a string".to_owned()),
+    }
+}
+
+/// Field parser: a whole JSON number from `min` to `max`.
+pub fn integer_in(min: i64, max: i64) -> impl FnOnce(Value) -> Result<i64, String> {
+    move |value| {
+        value
+            .as_i64()
+            .filter(|number| (min..=max).contains(number))
+            .ok_or_else(|| format!("must be a whole number from {min} to {max}"))
     }
 }
 

@@ -160,12 +160,20 @@ async fn problem_details_for_bare_errors(request: Request, next: Next) -> Respon
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    // The web app's not-found page is a complete answer already.
-    let is_html = response
+    // The web app's not-found page is a complete answer already, and so is a JSON-RPC error
+    // from `/mcp`, which MCP clients read.
+    let is_complete = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_head || is_html {
+        .is_some_and(|value| {
+            let value = value.as_bytes();
+            value.starts_with(b"text/html") || value.starts_with(b"application/json")
+        });
+    if !(status.is_client_error() || status.is_server_error())
+        || is_problem
+        || is_head
+        || is_complete
+    {
         return response;
     }
     let (mut parts, _) = response.into_parts();

@@ -33,6 +33,7 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
         responses::BadRequest,
         responses::Unauthorized,
         responses::Forbidden,
+        responses::InsufficientScope,
         responses::NotFound,
         responses::Conflict,
         responses::PayloadTooLarge,
@@ -67,6 +68,10 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from signing in, or a personal API key (`nf_…`) on \
+                         the todo and realtime routes, within its scopes.",
+                    ))
                     .build(),
             ),
         );
@@ -96,6 +101,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut document) = api().split_for_parts();
     rate_limit::document(&mut document);
+    document_api_key_access(&mut document);
     document_body_errors(&mut document);
     document_public_operations(&mut document);
     reference_page_items(&mut document);
@@ -132,6 +138,50 @@ fn document_body_errors(openapi: &mut utoipa::openapi::OpenApi) {
                     .entry(status.to_owned())
                     .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
             }
+        }
+    }
+}
+
+/// Where personal API keys work: on these paths within their scopes (`403` outside them),
+/// and nowhere else that needs a credential (`403`: the account, its keys and the admin area
+/// need a signed-in session). `tests/api/api_keys.rs` checks every operation against this.
+pub const API_KEY_PATHS: [&str; 2] = ["/api/todos", "/api/events"];
+
+pub fn accepts_api_keys(path: &str) -> bool {
+    API_KEY_PATHS
+        .iter()
+        .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")))
+}
+
+/// Describe API keys on every operation that takes a bearer credential: a `403` for a key
+/// without the operation's scope, or for any key where keys are refused.
+fn document_api_key_access(openapi: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let response = if accepts_api_keys(path) {
+            "InsufficientScope"
+        } else {
+            "Forbidden"
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let needs_credential = operation
+                .security
+                .as_ref()
+                .is_some_and(|requirements| !requirements.is_empty());
+            if !needs_credential {
+                continue;
+            }
+            operation
+                .responses
+                .responses
+                .entry("403".to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(response)));
         }
     }
 }

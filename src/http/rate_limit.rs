@@ -5,7 +5,8 @@
 //!
 //! The layer authenticates the request once, for itself and the handler: the session check
 //! and the counting run at the same time, so with Redis the limit costs no extra round trip
-//! of waiting, and the handler's [`CurrentUser`] reuses the result.
+//! of waiting, and the handler's [`crate::auth::Caller`] reuses the result. API keys count against
+//! their user, as that user's own requests do.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -14,13 +15,13 @@ use utoipa::PartialSchema;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{Header, OpenApi, Ref, RefOr};
 
-use crate::auth::CurrentUser;
+use crate::auth::extract::Bearer;
 use crate::error::{ApiError, rate_limit_headers};
 use crate::state::AppState;
 
 /// Whether the per-user limit applies to requests to `path` (a path or a path template).
 pub fn is_limited(path: &str) -> bool {
-    path.starts_with("/api/") && !path.starts_with("/api/auth/")
+    (path.starts_with("/api/") && !path.starts_with("/api/auth/")) || path == crate::mcp::PATH
 }
 
 /// The middleware: `axum::middleware::from_fn_with_state(state, limit_per_user)`.
@@ -35,17 +36,30 @@ pub async fn limit_per_user(
     if !is_limited(request.uri().path()) {
         return next.run(request).await;
     }
-    // No token, or an invalid one: the route answers as it would anyway.
-    let Ok(Some(claims)) = CurrentUser::verified_claims(request.headers(), &state) else {
+    // No credential, or an invalid one: the route answers as it would anyway.
+    let Ok(Some(bearer)) = Bearer::from_headers(request.headers(), &state) else {
         return next.run(request).await;
     };
-    let key = claims.sub.to_string();
-    let (user, decision) = tokio::join!(
-        CurrentUser::from_claims(&claims, &state),
-        state.limiter.hit(&policy, &key),
-    );
-    if let Ok(user) = user {
-        request.extensions_mut().insert(user);
+    let (caller, decision) = match bearer.claimed_user() {
+        // An access token names its user: check the session and count at the same time.
+        Some(user_id) => {
+            let key = user_id.to_string();
+            tokio::join!(
+                bearer.authenticate(&state),
+                state.limiter.hit(&policy, &key)
+            )
+        }
+        // An API key's user is known once the key is found; an unknown key counts nothing.
+        None => match bearer.authenticate(&state).await {
+            Ok(caller) => {
+                let key = caller.user_id.to_string();
+                (Ok(caller), state.limiter.hit(&policy, &key).await)
+            }
+            Err(_) => return next.run(request).await,
+        },
+    };
+    if let Ok(caller) = caller {
+        request.extensions_mut().insert(caller);
     }
     if !decision.allowed {
         return ApiError::TooManyRequests(decision).into_response();

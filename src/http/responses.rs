@@ -23,6 +23,14 @@ pub struct Unauthorized(pub Problem);
 #[response(content_type = "application/problem+json")]
 pub struct Forbidden(pub Problem);
 
+/// An API key without the scope this operation needs.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer error=\"insufficient_scope\", scope=\"…\"`: the scope needed"))
+)]
+pub struct InsufficientScope(pub Problem);
+
 /// No such resource, or it belongs to someone else.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]

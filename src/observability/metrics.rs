@@ -27,6 +27,7 @@ pub const EVENTS_STREAMS_OPEN: &str = "neoforge_events_streams_open";
 pub const EVENTS_PUBLISHED: &str = "neoforge_events_published_total";
 pub const EVENTS_DELIVERED: &str = "neoforge_events_delivered_total";
 pub const EVENTS_BUS_UP: &str = "neoforge_events_bus_up";
+pub const MCP_TOOL_CALL_DURATION: &str = "neoforge_mcp_tool_call_duration_seconds";
 pub const ASSISTANT_PLANS: &str = "neoforge_assistant_plans_total";
 pub const ASSISTANT_DURATION: &str = "neoforge_assistant_request_duration_seconds";
 pub const ASSISTANT_TOKENS: &str = "neoforge_assistant_tokens_total";
@@ -153,6 +154,11 @@ const FAMILIES: &[(&str, Kind, &str)] = &[
         EVENTS_BUS_UP,
         Kind::Gauge,
         "1 while this replica is connected to the realtime event bus, 0 while it reconnects.",
+    ),
+    (
+        MCP_TOOL_CALL_DURATION,
+        Kind::Histogram,
+        "MCP tool calls at /mcp and how long each took, by tool and outcome (ok or error).",
     ),
     (
         ASSISTANT_PLANS,

@@ -130,7 +130,7 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
-    fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, String> {
         match raw {
             "all" => Ok(Self::All),
             "active" => Ok(Self::Active),

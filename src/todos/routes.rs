@@ -1,7 +1,5 @@
-//! `/api/todos`: the signed-in user's todos. Handlers only extract, call the repository and
-//! shape the response.
-
-use std::sync::{Arc, OnceLock};
+//! `/api/todos`: the user's todos, for a signed-in session or an API key with the route's
+//! scope. Handlers only extract, call the service and shape the response.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -11,17 +9,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::CurrentUser;
+use crate::auth::{Authorized, ReadTodos, WriteTodos};
 use crate::error::ApiError;
-use crate::events::ChangeKind;
 use crate::http::etag::json_with_etag;
 use crate::http::json::ValidJson;
 use crate::http::query::{Page, Pagination};
 use crate::http::responses;
-use crate::idempotency::{self, Effect, IdempotencyKey, StoredResponse};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use crate::todos::model::{CreateTodo, ListTodos, Todo, TodoFilter, TodoStats, UpdateTodo};
-use crate::todos::{cache, repo};
+use crate::todos::service;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// An id that is not a UUID names no todo: `404`, like an unknown one.
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
 }
 
@@ -45,23 +42,15 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
         (status = 401, response = responses::Unauthorized),
         (status = 422, response = responses::ValidationFailed),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id()))]
 async fn list_todos(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Authorized<ReadTodos>,
     query: ListTodos,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (items, total) = if state.settings.todo_cache.enabled {
-        let total = cache::counts(&state, user.id).await?.of(query.status);
-        let mut conn = state.db.read().await?;
-        let items = repo::page(&mut conn, user.id, query.status, query.page).await?;
-        (items, total)
-    } else {
-        let mut conn = state.db.read().await?;
-        repo::list(&mut conn, user.id, query.status, query.page).await?
-    };
-    json_with_etag(&headers, &Page::new(items, total, query.page))
+    let page = service::list(&state, user.user_id(), query.status, query.page).await?;
+    json_with_etag(&headers, &page)
 }
 
 /// Add a todo. With an `Idempotency-Key`, a replay within 24 hours returns the first
@@ -79,38 +68,14 @@ async fn list_todos(
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::ValidationFailed),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id()))]
 async fn create_todo(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Authorized<WriteTodos>,
     key: Option<IdempotencyKey>,
     ValidJson(request): ValidJson<CreateTodo>,
 ) -> Result<Response, ApiError> {
-    let fingerprint = format!("POST /api/todos {}", request.fingerprint());
-    let user_id = user.id;
-    let created = Arc::new(OnceLock::new());
-    let created_by_effect = Arc::clone(&created);
-    let effect: Effect = Box::new(move |conn| {
-        Box::pin(async move {
-            let todo = repo::insert(conn, user_id, &request.title, request.completed).await?;
-            let _ = created_by_effect.set(todo.clone());
-            Ok(StoredResponse {
-                status: StatusCode::CREATED.as_u16(),
-                location: Some(format!("/api/todos/{}", todo.id)),
-                body: serde_json::to_string(&todo).map_err(anyhow::Error::from)?,
-            })
-        })
-    });
-    let outcome = idempotency::run_once(&state.db, user.id, key, fingerprint, effect).await?;
-    // A replay changed nothing (and a concurrent duplicate's effect was rolled back).
-    if let Some(todo) = created.get().filter(|_| !outcome.replayed) {
-        cache::invalidate(&state, user.id).await;
-        state
-            .events
-            .changed(user.id, ChangeKind::Created, todo)
-            .await;
-    }
-    Ok(outcome.response)
+    service::create_once(&state, user.user_id(), key, request).await
 }
 
 /// How many todos the user has, in all and by status.
@@ -121,13 +86,13 @@ async fn create_todo(
         (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
         (status = 401, response = responses::Unauthorized),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id()))]
 async fn todo_stats(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Authorized<ReadTodos>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    json_with_etag(&headers, &cache::counts(&state, user.id).await?)
+    json_with_etag(&headers, &service::stats(&state, user.user_id()).await?)
 }
 
 /// One todo.
@@ -140,16 +105,14 @@ async fn todo_stats(
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id()))]
 async fn get_todo(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Authorized<ReadTodos>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let todo = repo::find(&mut state.db.read().await?, user.id, parse_id(&id)?)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let todo = service::get(&state, user.user_id(), parse_id(&id)?).await?;
     json_with_etag(&headers, &todo)
 }
 
@@ -168,7 +131,7 @@ async fn get_todo(
     ))]
 async fn replace_todo(
     state: State<AppState>,
-    user: CurrentUser,
+    user: Authorized<WriteTodos>,
     id: Path<String>,
     request: ValidJson<UpdateTodo>,
 ) -> Result<Json<Todo>, ApiError> {
@@ -188,29 +151,17 @@ async fn replace_todo(
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::ValidationFailed),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id()))]
 async fn update_todo(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Authorized<WriteTodos>,
     Path(id): Path<String>,
     ValidJson(request): ValidJson<UpdateTodo>,
 ) -> Result<Json<Todo>, ApiError> {
     let id = parse_id(&id)?;
-    let todo = repo::update(
-        &mut state.db.write().await?,
-        user.id,
-        id,
-        request.title.as_ref(),
-        request.completed,
-    )
-    .await?
-    .ok_or(ApiError::NotFound)?;
-    cache::invalidate(&state, user.id).await;
-    state
-        .events
-        .changed(user.id, ChangeKind::Updated, &todo)
-        .await;
-    Ok(Json(todo))
+    Ok(Json(
+        service::update(&state, user.user_id(), id, &request).await?,
+    ))
 }
 
 /// Delete a todo.
@@ -221,26 +172,12 @@ async fn update_todo(
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
     ))]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id()))]
 async fn delete_todo(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Authorized<WriteTodos>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    let deleted = repo::delete(&mut state.db.write().await?, user.id, id).await?;
-    if deleted {
-        cache::invalidate(&state, user.id).await;
-        state
-            .events
-            .changed(
-                user.id,
-                ChangeKind::Deleted,
-                &serde_json::json!({ "id": id }),
-            )
-            .await;
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    service::delete(&state, user.user_id(), parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_me, update_me, delete_me))
         .routes(routes!(change_password))
         .merge(crate::users::sessions::router())
+        .merge(crate::api_keys::routes::router())
 }
 
 const ACCOUNT_GONE: ApiError = ApiError::Unauthorized {
@@ -220,6 +221,7 @@ async fn delete_me(
         ));
     }
     let ended = crate::auth::repo::ids_of_user(&mut tx, account.id).await?;
+    let keys = crate::api_keys::repo::all_of_user(&mut tx, account.id).await?;
     repo::delete(&mut tx, account.id).await?;
     audit::record(
         &mut tx,
@@ -228,6 +230,7 @@ async fn delete_me(
     .await?;
     tx.commit().await?;
     sessions::forget(&state, &ended).await;
+    crate::api_keys::grant::forget(&state, &keys).await;
     crate::todos::cache::invalidate(&state, account.id).await;
     tracing::info!(user_id = %account.id, "account deleted");
     Ok(StatusCode::NO_CONTENT)

@@ -405,9 +405,11 @@ async fn no_route_with_an_id_reaches_another_users_data() {
     let todo = app.todo(&owner, "owner's secret").await;
     let sessions = body(app.get("/api/users/me/sessions", Some(&owner.token)).await).await;
     let session_id = sessions["items"][0]["id"].as_str().unwrap().to_owned();
+    let key = app.api_key(&owner, &["todos:read"]).await;
     let owner_ids: BTreeMap<&str, String> = BTreeMap::from([
         ("/api/todos/{id}", todo["id"].as_str().unwrap().to_owned()),
         ("/api/users/me/sessions/{id}", session_id),
+        ("/api/users/me/api-keys/{id}", key.id.clone()),
         ("/api/admin/users/{id}", owner.id.to_string()),
     ]);
     let bodies = BTreeMap::from([

@@ -514,3 +514,47 @@ async fn ids_increase_on_a_stream_while_replicas_publish_at_once() {
         last = id;
     }
 }
+
+#[tokio::test]
+async fn an_api_key_follows_changes_within_its_scope_until_revoked() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_in_user().await;
+    let writer = app.api_key(&user, &["todos:write"]).await;
+    let refused = app
+        .request(Method::GET, "/api/events")
+        .bearer_auth(&writer.secret)
+        .send()
+        .await
+        .unwrap();
+    problem(refused, StatusCode::FORBIDDEN).await;
+
+    let reader = app.api_key(&user, &["todos:read"]).await;
+    let mut stream = EventStream::open(&app, &reader.secret, None).await;
+    // A ticket issued to the key opens a stream too.
+    let ticket = body(app.post("/api/events/ticket", Some(&reader.secret)).await).await;
+    let path = format!("/api/events?ticket={}", ticket["ticket"].as_str().unwrap());
+    let mut by_ticket = EventStream::from_response(app.get(&path, None).await);
+
+    // A change made through MCP reaches the user's streams like any other.
+    let todo = crate::mcp::call(
+        &app,
+        &user.token,
+        "create_todo",
+        json!({"title": "via mcp"}),
+    )
+    .await["structuredContent"]
+        .clone();
+    for stream in [&mut stream, &mut by_ticket] {
+        let event = stream.expect().await;
+        assert_eq!(event.event, "todo.created");
+        assert_eq!(event.data, todo);
+    }
+
+    let revoke = format!("/api/users/me/api-keys/{}", reader.id);
+    assert_eq!(
+        app.delete(&revoke, Some(&user.token)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(stream.ends().await, "key revoked");
+    assert!(by_ticket.ends().await, "key revoked (ticket stream)");
+}

@@ -40,6 +40,12 @@ pub struct TestUser {
     pub refresh_token: String,
 }
 
+/// A personal API key: its id and its secret (`nf_…`).
+pub struct TestKey {
+    pub id: String,
+    pub secret: String,
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -303,6 +309,24 @@ impl TestApp {
             .await
     }
 
+    /// A new personal API key of `user` with these scopes.
+    pub async fn api_key(&self, user: &TestUser, scopes: &[&str]) -> TestKey {
+        let response = self
+            .send_json(
+                Method::POST,
+                "/api/users/me/api-keys",
+                Some(&user.token),
+                &json!({"name": "test key", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let created = body(response).await;
+        TestKey {
+            id: created["id"].as_str().unwrap().to_owned(),
+            secret: created["key"].as_str().unwrap().to_owned(),
+        }
+    }
+
     /// Create a todo that must succeed; returns it.
     pub async fn todo(&self, user: &TestUser, title: &str) -> Value {
         let response = self.create_todo(user, &json!({"title": title})).await;
@@ -339,6 +363,7 @@ pub fn test_settings(
         rate_limits: Default::default(),
         passwords: Default::default(),
         cache: Default::default(),
+        api_access: Default::default(),
         assistant: Default::default(),
         connect: Default::default(),
         clients: Default::default(),

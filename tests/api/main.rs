@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod api_contract;
+mod api_keys;
 mod assistant;
 mod attacks;
 mod auth;
@@ -20,6 +21,7 @@ mod idempotency;
 mod jobs;
 mod layers;
 mod logging;
+mod mcp;
 mod metrics;
 mod postgres_tls;
 mod process;

@@ -296,3 +296,27 @@ async fn replicas_share_the_api_limit_when_they_share_redis() {
         assert_limited(list_todos(&app, &user).await, 3, 60).await;
     }
 }
+
+/// A key's requests, REST or MCP, are its user's requests: one count for all three.
+#[tokio::test]
+async fn api_keys_and_mcp_count_against_their_user() {
+    let app = spawn_with_api_limit("4/1m").await;
+    let user = app.signed_in_user().await;
+    // Creating the key is the first request.
+    let key = app.api_key(&user, &["todos:read"]).await;
+    let by_key = app.get("/api/todos", Some(&key.secret)).await;
+    assert_eq!(limit_and_remaining(&by_key), (4, 2));
+    let by_session = app.get("/api/todos", Some(&user.token)).await;
+    assert_eq!(limit_and_remaining(&by_session), (4, 1));
+    let by_mcp = crate::mcp::rpc(&app, Some(&key.secret), "tools/list", json!({})).await;
+    assert_eq!(limit_and_remaining(&by_mcp), (4, 0));
+    let refused = crate::mcp::rpc(&app, Some(&key.secret), "tools/list", json!({})).await;
+    problem(refused, StatusCode::TOO_MANY_REQUESTS).await;
+    // An unknown key counts against nobody.
+    let forged = format!("nf_{}", "B".repeat(43));
+    problem(
+        app.get("/api/todos", Some(&forged)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}

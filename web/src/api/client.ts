@@ -4,10 +4,13 @@ import { getAccessToken, refreshAccessToken } from '../auth/token';
 import type {
   AdminUpdateUser,
   AdminUser,
+  ApiKey,
   AssistantStatus,
   AuditEntry,
   AuditEvent,
+  CreateApiKey,
   CreateTodo,
+  CreatedApiKey,
   LoginRequest,
   Page,
   Plan,
@@ -157,6 +160,13 @@ export const revokeSession = (id: string) =>
   request<void>(`/api/users/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
 export const deleteAccount = (password: string) =>
   request<void>('/api/users/me', { method: 'DELETE', body: { password } });
+export const listApiKeys = (limit: number, offset: number) =>
+  request<Page<ApiKey>>(`/api/users/me/api-keys${query({ limit, offset })}`);
+/** No `Idempotency-Key`: a replayed answer would be a second copy of the secret it carries. */
+export const createApiKey = (body: CreateApiKey) =>
+  request<CreatedApiKey>('/api/users/me/api-keys', { method: 'POST', body });
+export const revokeApiKey = (id: string) =>
+  request<void>(`/api/users/me/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
 
 // Todos
 export const listTodos = (filter: TodoFilter, limit: number, offset: number, signal?: AbortSignal) =>

@@ -14,6 +14,11 @@ export type Session = Schemas['SessionResponse'];
 export type Todo = Schemas['Todo'];
 export type TodoStats = Schemas['TodoStats'];
 export type AuditEntry = Schemas['AuditRecord'];
+/** A personal API key as listed: never its secret. */
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyScope = Schemas['ApiKeyScope'];
+/** The answer to a creation: the one time the secret `key` is ever shown. */
+export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type AuditEvent = Schemas['AuditEvent'];
 export type FieldError = Schemas['FieldError'];
 /** RFC 9457 problem details, the body of every error. */
@@ -29,6 +34,7 @@ export type AssistantStatus = Schemas['AssistantStatus'];
 export type PlanRequest = Schemas['PlanRequest'];
 /** Proposed todos: nothing is created until the client creates them. */
 export type Plan = Schemas['Plan'];
+export type CreateApiKey = Schemas['CreateApiKey'];
 
 export type TodoFilter = 'all' | 'active' | 'completed';
 

@@ -25,6 +25,9 @@ const AUDIT_EVENTS: AuditEvent[] = [
   'user_activated',
   'user_deactivated',
   'account_deleted',
+  'api_key_created',
+  'api_key_revoked',
+  'api_key_denied',
 ];
 
 export class AdminPage extends LitElement {

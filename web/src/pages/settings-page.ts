@@ -1,4 +1,5 @@
-// Settings: profile name, password, sessions (with revoke), theme, and account deletion.
+// Settings: profile name, password, sessions (with revoke), API keys and MCP, theme, and
+// account deletion.
 import { css, html, nothing } from 'lit';
 import * as api from '../api/client';
 import { describeError } from '../api/client';
@@ -9,52 +10,16 @@ import { navigate } from '../router';
 import { field, formMessage } from '../styles/shared';
 import { type Theme, getTheme, setTheme } from '../theme';
 import { FormPage } from './form-page';
+import './settings-api-keys';
+import { settingsStyles } from './settings-page.styles';
 
 type Section = 'profile' | 'password' | 'delete';
 
 export class SettingsPage extends FormPage {
   static styles = [
     ...FormPage.styles,
+    settingsStyles,
     css`
-      fieldset {
-        border: none;
-        margin: 0;
-        padding: 0;
-      }
-      legend {
-        font-weight: 600;
-        margin-bottom: var(--nf-space-2);
-      }
-      .choices {
-        display: flex;
-        flex-wrap: wrap;
-        gap: var(--nf-space-2);
-      }
-      .choices label {
-        display: inline-flex;
-        align-items: center;
-        gap: var(--nf-space-2);
-        min-height: 2.75rem;
-        padding: 0 var(--nf-space-3);
-        border: 1px solid var(--nf-border);
-        border-radius: var(--nf-radius);
-        font-weight: 400;
-        cursor: pointer;
-      }
-      ul.sessions {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-      }
-      ul.sessions li {
-        display: flex;
-        flex-wrap: wrap;
-        gap: var(--nf-space-2) var(--nf-space-4);
-        align-items: center;
-        justify-content: space-between;
-        padding: var(--nf-space-3) 0;
-        border-bottom: 1px solid var(--nf-border);
-      }
       .agent {
         overflow-wrap: anywhere;
       }
@@ -181,7 +146,7 @@ export class SettingsPage extends FormPage {
   private renderSessions() {
     if (this.sessionsError) return html`<p role="alert">${this.sessionsError}</p>`;
     if (!this.sessions) return html`<p role="status">Loading sessions…</p>`;
-    return html`<ul class="sessions">
+    return html`<ul class="rows">
       ${this.sessions.map(
         (s) => html`<li>
           <div>
@@ -243,6 +208,8 @@ export class SettingsPage extends FormPage {
         <h2 id="sessions-title" tabindex="-1">Where you are signed in</h2>
         ${this.renderSessions()}
       </section>
+
+      <settings-api-keys></settings-api-keys>
 
       <section class="card" aria-labelledby="theme-title">
         <h2 id="theme-title">Appearance</h2>
