@@ -156,6 +156,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub api_access: crate::config::api_access::ApiAccessArgs,
     #[command(flatten)]
+    pub assistant: crate::config::assistant::AssistantArgs,
+    #[command(flatten)]
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub clients: ClientConnectionArgs,
@@ -336,7 +338,7 @@ mod tests {
     use super::{Cli, ListenAddr};
 
     /// Environment-only settings, kept out of flags on purpose.
-    const ENV_ONLY: &[&str] = &["NEOFORGE_SECRET"];
+    const ENV_ONLY: &[&str] = &["NEOFORGE_SECRET", "NEOFORGE_LLM_API_KEY"];
 
     /// `variable -> (flag, planned)` from the README's configuration table; `planned` rows are
     /// documented ahead of the code and marked **not read yet**.

@@ -135,6 +135,18 @@ pub enum ApiError {
     /// A rate limit tripped: `429` with `Retry-After` and the `RateLimit-*` headers.
     #[error("rate limited")]
     TooManyRequests(Decision),
+    /// A quota is used up: `429` like a rate limit, with `detail` saying which.
+    #[error("quota used up: {detail}")]
+    QuotaExceeded { decision: Decision, detail: String },
+    /// A service the answer depends on failed (`502`), is unavailable (`503`) or too slow
+    /// (`504`): `detail` says so in words for the client, `retry_after` (seconds) when
+    /// waiting helps. The cause is logged where it happened, never shown.
+    #[error("upstream failure: {detail}")]
+    Upstream {
+        status: StatusCode,
+        detail: &'static str,
+        retry_after: Option<u64>,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -154,7 +166,8 @@ impl ApiError {
             Self::Forbidden(_) | Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Upstream { status, .. } => *status,
             Self::Internal(err) if unavailable(err).is_some() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -213,7 +226,13 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let limit = match &self {
-            Self::TooManyRequests(decision) => Some(*decision),
+            Self::TooManyRequests(decision) | Self::QuotaExceeded { decision, .. } => {
+                Some(*decision)
+            }
+            _ => None,
+        };
+        let upstream_retry_after = match &self {
+            Self::Upstream { retry_after, .. } => *retry_after,
             _ => None,
         };
         let cause = match &self {
@@ -270,6 +289,8 @@ impl IntoResponse for ApiError {
                 status,
                 format!("This API key does not have the {} scope.", scope.as_str()),
             ),
+            Self::QuotaExceeded { detail, .. } => Problem::new(status, detail),
+            Self::Upstream { detail, .. } => Problem::new(status, detail),
             Self::PayloadTooLarge | Self::NotFound => Problem::for_status(status),
         };
         let mut response = problem.into_response();
@@ -281,6 +302,11 @@ impl IntoResponse for ApiError {
         }
         if cause == Some(Unavailable::ConnectionLost) {
             response.extensions_mut().insert(DatabaseUnreachable);
+        }
+        if let Some(seconds) = upstream_retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
         if let Some(decision) = limit {
             response.headers_mut().insert(

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod assistant;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::assistant::Assistant;
 use crate::auth;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
@@ -55,6 +56,7 @@ impl Application {
             jobs.clone(),
         );
         let run_worker = settings.run_worker;
+        let assistant = Assistant::from_settings(settings.assistant.as_ref())?;
         let state = AppState {
             db: db.clone(),
             tokens: Arc::new(TokenKeys::new(&settings)),
@@ -64,6 +66,7 @@ impl Application {
             limiter,
             jobs,
             events: events.clone(),
+            assistant,
         };
         let settings = Arc::clone(&state.settings);
         Ok(Self {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::assistant::Assistant;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::cache::{Cache, RateLimiter};
@@ -20,4 +21,6 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub jobs: JobQueue,
     pub events: Events,
+    /// `None`: the assistant is off (`NEOFORGE_LLM_BASE_URL` unset).
+    pub assistant: Option<Assistant>,
 }

@@ -1,5 +1,6 @@
 # Sourced by scripts that run the Python security tools (schemathesis, sqlmap): a virtualenv
-# under target/ with the pinned versions of scripts/python-tools.txt, made once and reused.
+# under target/ with the pinned versions of scripts/python-tools.txt, made once and reused,
+# and the helpers to start the server they test.
 
 # python_tools_venv: print the venv's bin directory, installing it first when it is missing
 # or older than the pinned list.
@@ -50,5 +51,22 @@ export_unlimited_rates() {
     NEOFORGE_RATE_SIGNIN_FAILURES_ACCOUNT=1000000/1s NEOFORGE_RATE_SIGNUP=1000000/1s \
     NEOFORGE_RATE_TOKENS=1000000/1s NEOFORGE_RATE_FORGOT_PASSWORD=1000000/1s \
     NEOFORGE_RATE_RESET_EMAILS=1000000/1s NEOFORGE_RATE_VERIFY_EMAILS=1000000/1s \
-    NEOFORGE_RATE_API=off
+    NEOFORGE_RATE_API=off NEOFORGE_LLM_DAILY_QUOTA=1000000
+}
+
+# start_fake_llm LOG: the stand-in for an OpenAI-compatible service (e2e/fake-llm.mjs) on a
+# spare port, so the servers started after this have their assistant on and
+# /api/assistant/plan is tested like every other operation. Sets FAKE_LLM_PID for cleanup.
+start_fake_llm() {
+  local root port
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  port=$(spare_port)
+  node "$root/e2e/fake-llm.mjs" "$port" >"$1" 2>&1 &
+  FAKE_LLM_PID=$!
+  for _ in $(seq 50); do
+    grep -q listening "$1" 2>/dev/null && break
+    kill -0 "$FAKE_LLM_PID" 2>/dev/null || { cat "$1" >&2; return 1; }
+    sleep 0.1
+  done
+  export NEOFORGE_LLM_BASE_URL=http://127.0.0.1:$port/v1
 }

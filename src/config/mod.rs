@@ -3,9 +3,11 @@
 //!
 //! The bottom layer: every other module may read settings, so this one names none of them.
 //! The settings of the features live here too (rate limits, realtime, the todo cache,
-//! password hashing), each in its own file, and the features read them from here.
+//! password hashing, the assistant), each in its own file, and the features read them from
+//! here.
 
 pub mod api_access;
+pub mod assistant;
 pub mod events;
 pub mod passwords;
 pub mod policy;
@@ -23,6 +25,7 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use api_access::ApiAccessSettings;
+pub use assistant::AssistantSettings;
 pub use events::{EventSettings, ReplayLimits};
 pub use policy::Policy;
 pub use rate_limits::RateLimits;
@@ -76,6 +79,8 @@ pub struct Settings {
     pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
     pub api_access: ApiAccessSettings,
+    /// `None`: the assistant is off.
+    pub assistant: Option<AssistantSettings>,
 }
 
 /// Bounds on client connections, against clients that hold them open without using them.
@@ -238,6 +243,10 @@ impl Settings {
             password_hashing_threads: args.passwords.threads(),
             todo_cache: TodoCacheSettings::new(&args.cache)?,
             api_access: ApiAccessSettings::new(&args.api_access)?,
+            assistant: AssistantSettings::new(
+                args.assistant,
+                environment == Environment::Production,
+            )?,
         })
     }
 

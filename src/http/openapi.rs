@@ -14,7 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{rate_limit, responses};
 use crate::state::AppState;
-use crate::{admin, auth, events, http, todos, users};
+use crate::{admin, assistant, auth, events, http, todos, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
 /// The same bearer token, obtained through the password form: lets the docs sign in.
@@ -40,6 +40,9 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
         responses::UnsupportedMediaType,
         responses::ValidationFailed,
         responses::TooManyRequests,
+        responses::BadGateway,
+        responses::ServiceUnavailable,
+        responses::GatewayTimeout,
     )),
     tags(
         (name = "health", description = "Liveness and readiness"),
@@ -49,6 +52,7 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
         (name = "todos", description = "The example resource"),
         (name = "events", description = "Realtime: the user's todo changes as Server-Sent Events"),
         (name = "admin", description = "User management and the audit log (role `admin`)"),
+        (name = "assistant", description = "Free text turned into proposed todos by a language model"),
     ),
 )]
 struct ApiDoc;
@@ -89,6 +93,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(todos::routes::router())
         .merge(events::routes::router())
         .merge(admin::routes::router())
+        .merge(assistant::routes::router())
 }
 
 /// The routes and their document, which also describes the per-user limit: a layer in front

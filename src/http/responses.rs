@@ -68,3 +68,22 @@ pub struct ValidationFailed(pub Problem);
     )
 )]
 pub struct TooManyRequests(pub Problem);
+
+/// A service this answer depends on sent something unusable, or refused the request.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct BadGateway(pub Problem);
+
+/// Not available now: not configured, or a service it depends on is unavailable; with
+/// `Retry-After` when waiting helps.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds to wait before trying again, when waiting helps"))
+)]
+pub struct ServiceUnavailable(pub Problem);
+
+/// A service this answer depends on did not answer in time.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct GatewayTimeout(pub Problem);

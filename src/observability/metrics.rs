@@ -28,6 +28,9 @@ pub const EVENTS_PUBLISHED: &str = "neoforge_events_published_total";
 pub const EVENTS_DELIVERED: &str = "neoforge_events_delivered_total";
 pub const EVENTS_BUS_UP: &str = "neoforge_events_bus_up";
 pub const MCP_TOOL_CALL_DURATION: &str = "neoforge_mcp_tool_call_duration_seconds";
+pub const ASSISTANT_PLANS: &str = "neoforge_assistant_plans_total";
+pub const ASSISTANT_DURATION: &str = "neoforge_assistant_request_duration_seconds";
+pub const ASSISTANT_TOKENS: &str = "neoforge_assistant_tokens_total";
 
 /// The Prometheus content type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -156,6 +159,21 @@ const FAMILIES: &[(&str, Kind, &str)] = &[
         MCP_TOOL_CALL_DURATION,
         Kind::Histogram,
         "MCP tool calls at /mcp and how long each took, by tool and outcome (ok or error).",
+    ),
+    (
+        ASSISTANT_PLANS,
+        Kind::Counter,
+        "Plans asked of the assistant, by outcome: ok, malformed (the answer could not be read), timeout, rate_limited (the model's service kept answering 429), upstream_error (unreachable, 5xx or refused), quota (the user's daily quota was used up).",
+    ),
+    (
+        ASSISTANT_DURATION,
+        Kind::Histogram,
+        "Time the model's service took for one plan, every attempt and pause included, by outcome.",
+    ),
+    (
+        ASSISTANT_TOKENS,
+        Kind::Counter,
+        "Tokens the model's service reported using, by kind (prompt or completion).",
     ),
 ];
 

@@ -364,6 +364,7 @@ pub fn test_settings(
         passwords: Default::default(),
         cache: Default::default(),
         api_access: Default::default(),
+        assistant: Default::default(),
         connect: Default::default(),
         clients: Default::default(),
     })

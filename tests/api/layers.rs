@@ -20,6 +20,7 @@ const LOWER: &[&str] = &[
 /// The HTTP layer and the features, which the lower layers must not know.
 const UPPER: &[&str] = &[
     "admin",
+    "assistant",
     "audit",
     "auth",
     "backup",

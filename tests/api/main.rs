@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod api_contract;
 mod api_keys;
+mod assistant;
 mod attacks;
 mod auth;
 mod backup;

@@ -25,6 +25,9 @@ const FAMILIES: &[(&str, &str)] = &[
     ("neoforge_backup_last_success_timestamp_seconds", "gauge"),
     ("neoforge_backups_total", "counter"),
     ("neoforge_cache_backend_up", "gauge"),
+    ("neoforge_assistant_plans_total", "counter"),
+    ("neoforge_assistant_request_duration_seconds", "histogram"),
+    ("neoforge_assistant_tokens_total", "counter"),
 ];
 
 async fn scrape(app: &TestApp) -> String {

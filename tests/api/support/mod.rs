@@ -1,7 +1,9 @@
 //! Private servers for tests that must not touch the shared ones: a PostgreSQL cluster or a
-//! Redis that a test stops, restarts or serves over TLS with certificates it made itself.
+//! Redis that a test stops, restarts or serves over TLS with certificates it made itself, and
+//! a stand-in for a language model's API.
 
 pub mod certs;
+pub mod fake_llm;
 pub mod pg_cluster;
 pub mod redis_server;
 

@@ -5,6 +5,7 @@ import type {
   AdminUpdateUser,
   AdminUser,
   ApiKey,
+  AssistantStatus,
   AuditEntry,
   AuditEvent,
   CreateApiKey,
@@ -12,6 +13,8 @@ import type {
   CreatedApiKey,
   LoginRequest,
   Page,
+  Plan,
+  PlanRequest,
   Problem,
   RegisterRequest,
   Session,
@@ -176,6 +179,12 @@ export const updateTodo = (id: string, body: UpdateTodo) =>
   request<Todo>(`/api/todos/${encodeURIComponent(id)}`, { method: 'PATCH', body });
 export const deleteTodo = (id: string) =>
   request<void>(`/api/todos/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+// Assistant
+export const assistantStatus = () => request<AssistantStatus>('/api/assistant');
+/** Proposed todo titles for free text; creates nothing. */
+export const planTodos = (body: PlanRequest, signal?: AbortSignal) =>
+  request<Plan>('/api/assistant/plan', { method: 'POST', body, signal });
 
 // Admin
 export const adminUsers = (q: string, limit: number, offset: number) =>

@@ -30,6 +30,10 @@ export type UpdateMeRequest = Schemas['UpdateMeRequest'];
 export type CreateTodo = Schemas['CreateTodo'];
 export type UpdateTodo = Schemas['UpdateTodo'];
 export type AdminUpdateUser = Schemas['AdminUpdateUserRequest'];
+export type AssistantStatus = Schemas['AssistantStatus'];
+export type PlanRequest = Schemas['PlanRequest'];
+/** Proposed todos: nothing is created until the client creates them. */
+export type Plan = Schemas['Plan'];
 export type CreateApiKey = Schemas['CreateApiKey'];
 
 export type TodoFilter = 'all' | 'active' | 'completed';

@@ -13,6 +13,11 @@ export const todosStyles = css`
     flex: 1;
     min-width: 0;
   }
+  .assist {
+    display: flex;
+    justify-content: flex-end;
+    margin-top: var(--nf-space-2);
+  }
   .toolbar {
     display: flex;
     flex-wrap: wrap;

@@ -7,6 +7,8 @@ import * as api from '../api/client';
 import { ApiError, NetworkError, describeError } from '../api/client';
 import type { Todo, TodoFilter, TodoStats } from '../api/types';
 import { getAccessToken } from '../auth/token';
+import type { NfPlanDialog, PlanAdd } from '../components/nf-plan-dialog';
+import '../components/nf-plan-dialog';
 import { toast } from '../components/nf-toaster';
 import {
   type Change,
@@ -51,6 +53,7 @@ export class TodosPage extends LitElement {
     addError: { state: true },
     editing: { state: true },
     editError: { state: true },
+    assistant: { state: true },
   };
   declare query: URLSearchParams;
   declare items: Item[];
@@ -63,6 +66,8 @@ export class TodosPage extends LitElement {
   declare addError: string | null;
   declare editing: string | null;
   declare editError: string | null;
+  /** Whether the server offers plans from free text ("Plan with AI"). */
+  declare assistant: boolean;
 
   /** Server todos loaded so far (the next page's offset). */
   private offset = 0;
@@ -99,6 +104,7 @@ export class TodosPage extends LitElement {
     this.addError = null;
     this.editing = null;
     this.editError = null;
+    this.assistant = false;
   }
 
   get filter(): TodoFilter {
@@ -112,6 +118,10 @@ export class TodosPage extends LitElement {
     window.addEventListener(OUTBOX_CREATED_EVENT, this.onCreatedOffline);
     window.addEventListener('pagehide', this.flushDeletes);
     this.unsubscribe = subscribe(this.onLive);
+    api.assistantStatus().then(
+      ({ available }) => (this.assistant = available),
+      () => (this.assistant = false),
+    );
   }
 
   disconnectedCallback() {
@@ -385,6 +395,18 @@ export class TodosPage extends LitElement {
     }
     this.addError = null;
     input.value = '';
+    const failure = await this.createTodo(title);
+    if (failure) {
+      input.value = title;
+      this.addError = failure instanceof ApiError && failure.fields.title ? `The title ${failure.fields.title}.` : describeError(failure);
+    }
+  }
+
+  /**
+   * Create a todo on the server, or queue it in the outbox when offline: every todo added
+   * from this page goes this way. Returns the error when the server refused it.
+   */
+  private async createTodo(title: string): Promise<unknown> {
     const key = crypto.randomUUID();
     try {
       if (!navigator.onLine) throw new NetworkError();
@@ -394,18 +416,38 @@ export class TodosPage extends LitElement {
       if (!known) this.list = put(this.list, todo, this.filter);
       void this.refreshStats();
     } catch (error) {
-      if (error instanceof NetworkError) {
-        const id = `${LOCAL_PREFIX}${key}`;
-        const at = new Date().toISOString();
-        await queue({ kind: 'create', id, key, title, completed: false, at });
-        if (this.filter !== 'completed') this.items = [{ id, title, completed: false, created_at: at, updated_at: at, pending: true }, ...this.items];
-        this.adjustStats(1, 0);
-      } else {
-        input.value = title;
-        this.addError = error instanceof ApiError && error.fields.title ? `The title ${error.fields.title}.` : describeError(error);
-      }
+      if (!(error instanceof NetworkError)) return error;
+      const id = `${LOCAL_PREFIX}${key}`;
+      const at = new Date().toISOString();
+      await queue({ kind: 'create', id, key, title, completed: false, at });
+      if (this.filter !== 'completed') this.items = [{ id, title, completed: false, created_at: at, updated_at: at, pending: true }, ...this.items];
+      this.adjustStats(1, 0);
     }
+    return null;
   }
+
+  private openPlanner() {
+    void this.renderRoot.querySelector<NfPlanDialog>('nf-plan-dialog')?.open();
+  }
+
+  /** Add the titles chosen in "Plan with AI", as if typed one by one. */
+  private onPlanAdd = async (event: Event) => {
+    const { titles } = (event as CustomEvent<PlanAdd>).detail;
+    // Newest first on screen: added last to first, the list reads as the plan did.
+    const failures = [];
+    for (const title of [...titles].reverse()) {
+      const failure = await this.createTodo(title);
+      if (failure) failures.push(failure);
+    }
+    if (failures.length) {
+      const count = failures.length;
+      toast({ message: `${count} todo${count > 1 ? 's' : ''} could not be added. ${describeError(failures[0])}` });
+    }
+  };
+
+  private onPlanClose = () => {
+    this.renderRoot.querySelector<HTMLElement>('#plan-open')?.focus();
+  };
 
   /** Apply a change on screen at once, then on the server (or in the outbox when offline). */
   private async change(todo: Item, patch: { title?: string; completed?: boolean }): Promise<boolean> {
@@ -653,6 +695,12 @@ export class TodosPage extends LitElement {
         <button class="primary" type="submit">Add</button>
       </form>
       ${this.addError ? html`<p class="error" id="new-todo-error" role="alert">${this.addError}</p>` : nothing}
+      ${this.assistant
+        ? html`<div class="assist">
+              <button id="plan-open" type="button" aria-haspopup="dialog" @click=${this.openPlanner}>Plan with AI</button>
+            </div>
+            <nf-plan-dialog @plan-add=${this.onPlanAdd} @plan-close=${this.onPlanClose}></nf-plan-dialog>`
+        : nothing}
       <div class="toolbar">
         <nav aria-label="Filter todos">
           <ul class="filters">
