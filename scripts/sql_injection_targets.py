@@ -74,6 +74,8 @@ for path, item in document["paths"].items():
             name, where = parameter["name"], parameter["in"]
             value = sample(name, parameter.get("schema", {}))
             if where == "path":
+                if path not in ids:
+                    sys.exit(f"{path} takes an id: scripts/sql-injection must create a row for it")
                 url_path = url_path.replace("{" + name + "}", f"{ids[path]}*")
             elif where == "query":
                 query[name] = value
