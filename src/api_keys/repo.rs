@@ -39,6 +39,17 @@ pub async fn insert(conn: &mut Conn, key: &NewApiKey<'_>) -> Result<(), DbError>
     .map(drop)
 }
 
+/// Hold the owner's row until the transaction ends, so that two concurrent creations count
+/// one after the other (PostgreSQL; SQLite runs one write transaction at a time anyway).
+pub async fn lock_owner(conn: &mut Conn, user_id: Uuid) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET updated_at = updated_at WHERE id = $1",
+        params![user_id],
+    )
+    .await
+    .map(drop)
+}
+
 pub async fn count(conn: &mut Conn, user_id: Uuid) -> Result<i64, DbError> {
     conn.query_one(
         "SELECT COUNT(*) FROM api_keys WHERE user_id = $1",

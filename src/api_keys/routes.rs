@@ -89,6 +89,7 @@ async fn create_api_key(
     let mut conn = state.db.write().await?;
     let mut tx = conn.begin().await?;
     let limit = state.settings.api_access.api_keys_per_user;
+    repo::lock_owner(&mut tx, user.id).await?;
     if repo::count(&mut tx, user.id).await? >= i64::from(limit) {
         return Err(ApiError::Conflict(
             "You have as many API keys as allowed; revoke one you no longer use first.",

@@ -372,3 +372,34 @@ async fn revocation_reaches_every_replica() {
     )
     .await;
 }
+
+/// Creations at the same moment count one after the other: the limit holds exactly.
+#[tokio::test]
+async fn concurrent_creations_do_not_pass_the_limit() {
+    let app = TestApp::spawn_with(|settings| settings.api_access.api_keys_per_user = 3).await;
+    let user = app.signed_in_user().await;
+    let attempts = (0..8).map(|_| {
+        create_key(
+            &app,
+            &user.token,
+            json!({"name": "k", "scopes": ["todos:read"]}),
+        )
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(reqwest::Response::status)
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 3, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT)
+    );
+    let listed = body(app.get("/api/users/me/api-keys", Some(&user.token)).await).await;
+    assert_eq!(listed["total"], 3);
+}
