@@ -158,6 +158,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub api_access: crate::config::api_access::ApiAccessArgs,
     #[command(flatten)]
+    pub passkeys: crate::config::passkeys::PasskeyArgs,
+    #[command(flatten)]
     pub assistant: crate::config::assistant::AssistantArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod mcp;
 pub mod observability;
+pub mod passkeys;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -22,6 +22,7 @@ use crate::http::{self, middleware, openapi, rate_limit};
 use crate::idempotency;
 use crate::jobs::{JobQueue, Worker};
 use crate::observability;
+use crate::passkeys::RelyingParty;
 use crate::state::AppState;
 use crate::web;
 
@@ -57,6 +58,7 @@ impl Application {
         );
         let run_worker = settings.run_worker;
         let assistant = Assistant::from_settings(settings.assistant.as_ref())?;
+        let passkeys = RelyingParty::from_settings(&settings.passkeys)?;
         let state = AppState {
             db: db.clone(),
             tokens: Arc::new(TokenKeys::new(&settings)),
@@ -66,6 +68,7 @@ impl Application {
             limiter,
             jobs,
             events: events.clone(),
+            passkeys,
             assistant,
         };
         let settings = Arc::clone(&state.settings);

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::events::Events;
 use crate::jobs::JobQueue;
+use crate::passkeys::RelyingParty;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -21,6 +22,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub jobs: JobQueue,
     pub events: Events,
+    /// `None`: passkeys are off (the public URL's host is not a domain name).
+    pub passkeys: Option<RelyingParty>,
     /// `None`: the assistant is off (`NEOFORGE_LLM_BASE_URL` unset).
     pub assistant: Option<Assistant>,
 }

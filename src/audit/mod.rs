@@ -36,10 +36,12 @@ pub enum AuditEvent {
     ApiKeyDenied,
     /// A session confirmed its password again before a sensitive change.
     Reauthenticated,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl AuditEvent {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 20] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -58,6 +60,8 @@ impl AuditEvent {
         Self::ApiKeyRevoked,
         Self::ApiKeyDenied,
         Self::Reauthenticated,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +84,8 @@ impl AuditEvent {
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyDenied => "api_key_denied",
             Self::Reauthenticated => "reauthenticated",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 

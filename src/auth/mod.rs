@@ -12,6 +12,7 @@ pub mod repo;
 pub mod requests;
 pub mod routes;
 pub mod sessions;
+pub mod sign_in_methods;
 pub mod signin;
 pub mod token;
 

@@ -9,6 +9,7 @@
 pub mod api_access;
 pub mod assistant;
 pub mod events;
+pub mod passkeys;
 pub mod passwords;
 pub mod policy;
 pub mod rate_limits;
@@ -28,6 +29,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub use api_access::ApiAccessSettings;
 pub use assistant::AssistantSettings;
 pub use events::{EventSettings, ReplayLimits};
+pub use passkeys::PasskeySettings;
 pub use policy::Policy;
 pub use rate_limits::RateLimits;
 pub use sign_in::SignInSettings;
@@ -82,6 +84,7 @@ pub struct Settings {
     pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
     pub api_access: ApiAccessSettings,
+    pub passkeys: PasskeySettings,
     /// `None`: the assistant is off.
     pub assistant: Option<AssistantSettings>,
 }
@@ -222,11 +225,13 @@ impl Settings {
         let mail_from = args.mail_from.parse().with_context(|| {
             format!("NEOFORGE_MAIL_FROM: {:?} is not a mailbox", args.mail_from)
         })?;
+        let public_url = args.public_url.trim_end_matches('/').to_owned();
+        let passkeys = PasskeySettings::new(&args.passkeys, &public_url, &cors_origins)?;
         Ok(Self {
             addr: args.addr,
             data_dir: args.data_dir,
             environment,
-            public_url: args.public_url.trim_end_matches('/').to_owned(),
+            public_url,
             secret,
             database,
             log_filter: args.log_filter,
@@ -247,6 +252,7 @@ impl Settings {
             password_hashing_threads: args.passwords.threads(),
             todo_cache: TodoCacheSettings::new(&args.cache)?,
             api_access: ApiAccessSettings::new(&args.api_access)?,
+            passkeys,
             assistant: AssistantSettings::new(
                 args.assistant,
                 environment == Environment::Production,

@@ -28,7 +28,7 @@ const RATE_API: &str = "50000/1s";
 /// Rate limits, each `COUNT/WINDOW` (`20/1h`, `5/15m`, `30/1m`; units `s`, `m`, `h`, `d`).
 #[derive(Args, Clone)]
 pub struct RateLimitArgs {
-    /// Sign-in attempts per client IP (`/api/auth/login` and `/api/auth/token`).
+    /// Sign-in attempts per client IP (`/api/auth/login`, `/api/auth/token` and passkeys).
     #[arg(
         long = "rate-signin",
         global = true,
@@ -60,7 +60,8 @@ pub struct RateLimitArgs {
         default_value = RATE_SIGNUP,
     )]
     pub signup: String,
-    /// Token refreshes, email verifications and password resets per client IP.
+    /// Token refreshes, email verifications, password resets and passkey challenges per
+    /// client IP.
     #[arg(
         long = "rate-tokens",
         global = true,
@@ -123,7 +124,8 @@ impl Default for RateLimitArgs {
 /// Every policy, as configured.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
-    /// Any sign-in attempt (the JSON route and the OAuth2 password form), per client IP.
+    /// Any sign-in attempt (the JSON route, the OAuth2 password form, a passkey), per client
+    /// IP.
     pub login_per_ip: Policy,
     /// Failed sign-ins (and wrong current passwords) per account and client IP.
     pub failed_login_per_account_ip: Policy,
@@ -131,7 +133,8 @@ pub struct RateLimits {
     pub failed_login_per_account: Policy,
     /// Sign-ups per client IP.
     pub register_per_ip: Policy,
-    /// Refreshes, verifications and resets per client IP (token guessing).
+    /// Refreshes, verifications, resets and passkey challenges per client IP (token
+    /// guessing, and challenges filling the cache).
     pub token_per_ip: Policy,
     /// Password-reset requests per client IP.
     pub forgot_per_ip: Policy,

@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fresh sign-in",
         include_str!("../../migrations/0006_fresh_sign_in.sql"),
     ),
+    (
+        9,
+        "passkeys",
+        include_str!("../../migrations/0009_passkeys.sql"),
+    ),
 ];
 
 /// What only PostgreSQL needs, made idempotently after the migrations under their lock: the

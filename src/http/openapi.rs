@@ -14,7 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{rate_limit, responses};
 use crate::state::AppState;
-use crate::{admin, assistant, auth, events, http, todos, users};
+use crate::{admin, assistant, auth, events, http, passkeys, todos, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
 /// The same bearer token, obtained through the password form: lets the docs sign in.
@@ -95,6 +95,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(events::routes::router())
         .merge(admin::routes::router())
         .merge(assistant::routes::router())
+        .merge(passkeys::routes::router())
+        .merge(passkeys::signin::router())
 }
 
 /// The routes and their document, which also describes the per-user limit: a layer in front
