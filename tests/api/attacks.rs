@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{PASSWORD, TestApp, TestUser, body, invalid_fields, problem, with_token};
+use crate::support::authenticator::Authenticator;
 
 const NUL: &str = "a\u{0}b";
 
@@ -160,7 +161,54 @@ fn string_fields() -> Vec<Field> {
             "role",
             |v| json!({"role": v}),
         ),
+        field(
+            Method::POST,
+            "/api/users/me/passkeys",
+            As::User,
+            "ceremony_id",
+            |v| json!({"ceremony_id": v, "name": "Phone", "credential": registration_answer()}),
+        ),
+        field(
+            Method::POST,
+            "/api/users/me/passkeys",
+            As::User,
+            "name",
+            |v| json!({"ceremony_id": "c", "name": v, "credential": registration_answer()}),
+        ),
+        field(
+            Method::PATCH,
+            "/api/users/me/passkeys/{id}",
+            As::User,
+            "name",
+            |v| json!({"name": v}),
+        ),
+        field(
+            Method::POST,
+            "/api/auth/passkey",
+            As::Nobody,
+            "ceremony_id",
+            |v| json!({"ceremony_id": v, "credential": passkey_assertion()}),
+        ),
+        field(
+            Method::POST,
+            "/api/auth/passkey/reauthenticate",
+            As::User,
+            "ceremony_id",
+            |v| json!({"ceremony_id": v, "credential": passkey_assertion()}),
+        ),
     ]
+}
+
+/// A well-formed (not valid) answer to `navigator.credentials.create()`.
+fn registration_answer() -> Value {
+    json!({"id": "AQID", "rawId": "AQID", "type": "public-key",
+        "response": {"clientDataJSON": "e30", "attestationObject": "oA"}})
+}
+
+/// A well-formed (not valid) answer to `navigator.credentials.get()`.
+fn passkey_assertion() -> Value {
+    json!({"id": "AQID", "rawId": "AQID", "type": "public-key",
+        "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}})
 }
 
 struct Callers {
@@ -406,10 +454,17 @@ async fn no_route_with_an_id_reaches_another_users_data() {
     let sessions = body(app.get("/api/users/me/sessions", Some(&owner.token)).await).await;
     let session_id = sessions["items"][0]["id"].as_str().unwrap().to_owned();
     let key = app.api_key(&owner, &["todos:read"]).await;
+    let passkey = app
+        .passkey(&owner, &mut Authenticator::new(), "owner's phone")
+        .await;
     let owner_ids: BTreeMap<&str, String> = BTreeMap::from([
         ("/api/todos/{id}", todo["id"].as_str().unwrap().to_owned()),
         ("/api/users/me/sessions/{id}", session_id),
         ("/api/users/me/api-keys/{id}", key.id.clone()),
+        (
+            "/api/users/me/passkeys/{id}",
+            passkey["id"].as_str().unwrap().to_owned(),
+        ),
         ("/api/admin/users/{id}", owner.id.to_string()),
     ]);
     let bodies = BTreeMap::from([
@@ -421,6 +476,7 @@ async fn no_route_with_an_id_reaches_another_users_data() {
             "/api/admin/users/{id}",
             json!({"is_active": false, "role": "admin"}),
         ),
+        ("/api/users/me/passkeys/{id}", json!({"name": "taken over"})),
     ]);
 
     let document = body(app.get("/openapi.json", None).await).await;
@@ -458,4 +514,6 @@ async fn no_route_with_an_id_reaches_another_users_data() {
     assert_eq!(me["role"], "user");
     let sessions_after = body(app.get("/api/users/me/sessions", Some(&owner.token)).await).await;
     assert_eq!(sessions_after["total"], sessions["total"]);
+    let passkeys = body(app.get("/api/users/me/passkeys", Some(&owner.token)).await).await;
+    assert_eq!(passkeys["items"], json!([passkey]));
 }

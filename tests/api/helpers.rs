@@ -337,6 +337,32 @@ impl TestApp {
         }
     }
 
+    /// Add a passkey made by `authenticator` to `user`'s account (whose session must be
+    /// fresh); returns it as listed.
+    pub async fn passkey(
+        &self,
+        user: &TestUser,
+        authenticator: &mut crate::support::authenticator::Authenticator,
+        name: &str,
+    ) -> Value {
+        let started = self
+            .post("/api/users/me/passkeys/registration", Some(&user.token))
+            .await;
+        assert_eq!(started.status(), StatusCode::OK);
+        let started = body(started).await;
+        let credential = authenticator.create(&started["options"]);
+        let added = self
+            .send_json(
+                Method::POST,
+                "/api/users/me/passkeys",
+                Some(&user.token),
+                &json!({"ceremony_id": started["ceremony_id"], "name": name, "credential": credential}),
+            )
+            .await;
+        assert_eq!(added.status(), StatusCode::CREATED);
+        body(added).await
+    }
+
     /// Create a todo that must succeed; returns it.
     pub async fn todo(&self, user: &TestUser, title: &str) -> Value {
         let response = self.create_todo(user, &json!({"title": title})).await;
@@ -374,6 +400,7 @@ pub fn test_settings(
         passwords: Default::default(),
         cache: Default::default(),
         api_access: Default::default(),
+        passkeys: Default::default(),
         sign_in: Default::default(),
         assistant: Default::default(),
         connect: Default::default(),

@@ -23,6 +23,7 @@ mod layers;
 mod logging;
 mod mcp;
 mod metrics;
+mod passkeys;
 mod postgres_tls;
 mod process;
 mod rate_limits;

@@ -2,6 +2,7 @@
 //! Redis that a test stops, restarts or serves over TLS with certificates it made itself, and
 //! a stand-in for a language model's API.
 
+pub mod authenticator;
 pub mod certs;
 pub mod fake_llm;
 pub mod pg_cluster;
