@@ -28,6 +28,7 @@ const UPPER: &[&str] = &[
     "events",
     "http",
     "idempotency",
+    "passkeys",
     "startup",
     "state",
     "todos",
