@@ -8,11 +8,13 @@ import type {
   AssistantStatus,
   AuditEntry,
   AuditEvent,
+  CeremonyOptions,
   CreateApiKey,
   CreateTodo,
   CreatedApiKey,
   LoginRequest,
   Page,
+  Passkey,
   Plan,
   PlanRequest,
   Problem,
@@ -175,6 +177,33 @@ export const createApiKey = (body: CreateApiKey) =>
   request<CreatedApiKey>('/api/users/me/api-keys', { method: 'POST', body });
 export const revokeApiKey = (id: string) =>
   request<void>(`/api/users/me/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+// Passkeys. `credential` is a browser answer in its JSON form (PublicKeyCredential.toJSON()).
+export const listPasskeys = () => request<Page<Passkey>>(`/api/users/me/passkeys${query({ limit: 100 })}`);
+export const startPasskeyRegistration = () =>
+  request<CeremonyOptions>('/api/users/me/passkeys/registration', { method: 'POST' });
+export const addPasskey = (ceremonyId: string, name: string, credential: object) =>
+  request<Passkey>('/api/users/me/passkeys', {
+    method: 'POST',
+    body: { ceremony_id: ceremonyId, name, credential },
+  });
+export const renamePasskey = (id: string, name: string) =>
+  request<Passkey>(`/api/users/me/passkeys/${encodeURIComponent(id)}`, { method: 'PATCH', body: { name } });
+export const deletePasskey = (id: string) =>
+  request<void>(`/api/users/me/passkeys/${encodeURIComponent(id)}`, { method: 'DELETE' });
+export const passkeyOptions = () =>
+  request<CeremonyOptions>('/api/auth/passkey/options', { method: 'POST', auth: false });
+export const signInWithPasskey = (ceremonyId: string, credential: object) =>
+  request<TokenPair>('/api/auth/passkey', {
+    method: 'POST',
+    body: { ceremony_id: ceremonyId, credential },
+    auth: false,
+  });
+export const reauthenticateWithPasskey = (ceremonyId: string, credential: object) =>
+  request<void>('/api/auth/passkey/reauthenticate', {
+    method: 'POST',
+    body: { ceremony_id: ceremonyId, credential },
+  });
 
 // Todos
 export const listTodos = (filter: TodoFilter, limit: number, offset: number, signal?: AbortSignal) =>

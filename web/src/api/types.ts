@@ -35,6 +35,10 @@ export type PlanRequest = Schemas['PlanRequest'];
 /** Proposed todos: nothing is created until the client creates them. */
 export type Plan = Schemas['Plan'];
 export type CreateApiKey = Schemas['CreateApiKey'];
+/** A passkey as listed: never its key material. */
+export type Passkey = Schemas['PasskeyResponse'];
+/** The start of a WebAuthn ceremony: its id and the options for the browser (JSON form). */
+export type CeremonyOptions = Schemas['CeremonyOptions'];
 
 export type TodoFilter = 'all' | 'active' | 'completed';
 

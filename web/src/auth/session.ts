@@ -117,7 +117,37 @@ export async function resumeOnline(): Promise<void> {
 }
 
 export async function signIn(email: string, password: string): Promise<User> {
-  accept(await api.login({ email, password }));
+  return signedIn(await api.login({ email, password }));
+}
+
+/** The server's words for a passkey it does not know. */
+const UNKNOWN_PASSKEY = 'This passkey is not registered here.';
+
+/** Sign in with a passkey the user picks (no email address, no password). With
+ * `mediation: 'conditional'` it waits for a pick from the email field's autofill; `signal`
+ * ends that wait. Rejects with a DOMException when the user dismisses the browser's prompt. */
+export async function signInWithPasskey(
+  how: { mediation?: CredentialMediationRequirement; signal?: AbortSignal } = {},
+): Promise<User> {
+  // Loaded when first used: most visits never touch a passkey.
+  const { forgetUnknownPasskey, getPasskey } = await import('./webauthn');
+  const { ceremony_id, options } = await api.passkeyOptions();
+  const credential = await getPasskey(options, how);
+  try {
+    return signedIn(await api.signInWithPasskey(ceremony_id, credential));
+  } catch (error) {
+    // A passkey this server does not know (deleted here): the device may stop offering it.
+    // Only then: any other refusal leaves the device's passkeys alone.
+    const unknown = error instanceof ApiError && error.status === 401 && error.problem.detail === UNKNOWN_PASSKEY;
+    if (unknown && typeof options.rpId === 'string') {
+      forgetUnknownPasskey(options.rpId, String(credential.id));
+    }
+    throw error;
+  }
+}
+
+async function signedIn(tokens: TokenPair): Promise<User> {
+  accept(tokens);
   localStorage.setItem(HINT, '1');
   const user = await api.me();
   setState({ status: 'signed-in', user, offline: false });

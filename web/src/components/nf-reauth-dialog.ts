@@ -1,10 +1,11 @@
 // "Confirm it is you": asked before a change to how the account signs in when the session
 // signed in too long ago. An account with a password types it again; one without (created
-// through another identity provider) signs in again instead.
+// through another identity provider) signs in again instead. Either may use a passkey.
 import { LitElement, html, nothing } from 'lit';
 import * as api from '../api/client';
 import { ApiError, describeError } from '../api/client';
 import { currentSession, signOut } from '../auth/session';
+import { getPasskey, passkeysSupported, wasDismissed } from '../auth/webauthn';
 import { navigate } from '../router';
 import { dialogStyles, field, formMessage, shared } from '../styles/shared';
 
@@ -68,6 +69,29 @@ export class NfReauthDialog extends LitElement {
     }
   }
 
+  private async usePasskey() {
+    this.busy = true;
+    this.error = this.passwordError = null;
+    try {
+      const { ceremony_id, options } = await api.passkeyOptions();
+      await api.reauthenticateWithPasskey(ceremony_id, await getPasskey(options));
+      this.finish(true);
+    } catch (error) {
+      if (wasDismissed(error)) this.error = 'No passkey was used: the request was cancelled or timed out.';
+      else if (error instanceof DOMException) this.error = 'Passkeys do not work at this address.';
+      else this.error = describeError(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private renderPasskey() {
+    if (!passkeysSupported()) return nothing;
+    return html`<p>
+      <button class="button" type="button" @click=${this.usePasskey} ?disabled=${this.busy}>Use a passkey</button>
+    </p>`;
+  }
+
   private async signInAgain() {
     const here = location.pathname + location.search;
     this.finish(false);
@@ -95,8 +119,10 @@ export class NfReauthDialog extends LitElement {
                 <button class="button primary" type="submit" ?disabled=${this.busy}>Confirm</button>
                 <button class="button" type="button" @click=${() => this.finish(false)}>Cancel</button>
               </div>
-            </form>`
+            </form>
+            ${this.renderPasskey()}`
         : html`<p>You signed in a while ago. Sign in again to make this change; you will come back here.</p>
+            ${formMessage(this.error)} ${this.renderPasskey()}
             <div class="row">
               <button class="button primary" type="button" @click=${this.signInAgain}>Sign in again</button>
               <button class="button" type="button" @click=${() => this.finish(false)}>Cancel</button>
