@@ -39,10 +39,10 @@ test('sign up, verify the address from the email, sign in', async ({ page }) => 
   await capture(page, 'login');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('a wrong passphrase');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.');
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/app$/);
 
   const login = await api('POST', '/api/auth/login', { body: { email, password } });

@@ -26,7 +26,7 @@ test('an admin finds a user, deactivates them, and sees it in the audit log', as
   await theirs.goto('/login');
   await theirs.getByLabel('Email').fill(user.email);
   await theirs.getByLabel('Password').fill(user.password);
-  await theirs.getByRole('button', { name: 'Sign in' }).click();
+  await theirs.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(theirs.getByRole('alert')).toHaveText('This account has been deactivated. Contact support to restore it.');
   await theirs.close();
 

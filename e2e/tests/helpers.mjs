@@ -55,7 +55,7 @@ export async function allTodos(token) {
 /** Press "Sign in" on a filled form; when the sign-in limit says to wait, wait and retry. */
 export async function submitSignIn(page) {
   for (let attempt = 0; ; attempt++) {
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const limited = page.getByRole('alert').filter({ hasText: 'Too many attempts' });
     await expect(page.getByRole('heading', { name: 'Your todos' }).or(limited)).toBeVisible();
     if (attempt >= 2 || !(await limited.isVisible())) return;
