@@ -10,12 +10,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use utoipa::IntoResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent, Entry};
-use crate::auth::routes::SignInResponses;
 use crate::auth::signin::{self, SignInMethod};
 use crate::auth::{CurrentUser, repo as sessions_repo};
 use crate::error::{ApiError, rate_limit_headers};
@@ -75,6 +75,34 @@ async fn passkey_options(
     Ok(rate_limit_headers(limit, Json(body).into_response()))
 }
 
+/// What passkey sign-in answers: what password sign-in does, and `503` when passkeys are off.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum PasskeySignInResponses {
+    /// Signed in. The refresh token is also set as the `neoforge_refresh` cookie.
+    #[response(status = 200, headers(
+        ("Set-Cookie" = String, description = "`neoforge_refresh`: HttpOnly, SameSite=Strict, Path=/api/auth"),
+        ("RateLimit-Limit" = u64), ("RateLimit-Remaining" = u64), ("RateLimit-Reset" = u64),
+    ))]
+    SignedIn(crate::auth::model::TokenPair),
+    #[response(status = 400)]
+    BadRequest(#[ref_response] responses::BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] responses::Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] responses::Forbidden),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] responses::PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] responses::UnsupportedMediaType),
+    #[response(status = 422)]
+    ValidationFailed(#[ref_response] responses::ValidationFailed),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] responses::TooManyRequests),
+    #[response(status = 503)]
+    ServiceUnavailable(#[ref_response] responses::ServiceUnavailable),
+}
+
 /// Sign in with a passkey: the browser's answer to a ceremony of
 /// `/api/auth/passkey/options`. Answers like `/api/auth/login` (token pair and refresh
 /// cookie), and asks for no second factor: the passkey verified its user. A ceremony works
@@ -83,7 +111,7 @@ async fn passkey_options(
 /// account `403`. Rate limited per client IP like password sign-in.
 #[utoipa::path(post, path = "/api/auth/passkey", tag = "auth",
     request_body = crate::passkeys::model::PasskeyAssertionSchema,
-    responses(SignInResponses))]
+    responses(PasskeySignInResponses))]
 #[tracing::instrument(skip_all)]
 async fn sign_in_with_passkey(
     State(state): State<AppState>,
