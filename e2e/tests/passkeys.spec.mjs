@@ -60,7 +60,7 @@ test('add a passkey in the settings, then sign in with it and no password', asyn
   const part = passkeysPart(page);
   await expect(part.getByRole('heading', { name: 'Passkeys' })).toBeVisible();
   await expect(part.getByText('You have no passkeys yet.')).toBeVisible();
-  await part.getByLabel('Name of the new passkey').fill('e2e laptop');
+  await part.getByLabel('What to call it').fill('e2e laptop');
   await part.getByRole('button', { name: 'Add a passkey' }).click();
   const row = part.getByRole('listitem').filter({ hasText: 'e2e laptop' });
   await expect(row).toBeVisible();

@@ -223,9 +223,9 @@ export class SettingsPasskeys extends FormPage {
       <form @submit=${this.add} novalidate aria-label="Add a passkey">
         ${field({
           id: 'passkey_name',
-          label: 'Name of the new passkey',
+          label: 'What to call it',
           value: suggestedName(),
-          hint: 'Where it lives, so you can tell your passkeys apart (up to 100 characters).',
+          hint: 'Where it lives, such as “Phone” or “Work laptop”, so you can tell your passkeys apart (up to 100 characters).',
           error: this.errors.passkey_name,
         })}
         <p><button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Adding…' : 'Add a passkey'}</button></p>
