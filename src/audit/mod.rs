@@ -36,10 +36,15 @@ pub enum AuditEvent {
     ApiKeyDenied,
     /// A session confirmed its password again before a sensitive change.
     Reauthenticated,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    /// A recovery code stood in for the authenticator app at sign-in.
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
 }
 
 impl AuditEvent {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 22] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -58,6 +63,10 @@ impl AuditEvent {
         Self::ApiKeyRevoked,
         Self::ApiKeyDenied,
         Self::Reauthenticated,
+        Self::TwoFactorEnabled,
+        Self::TwoFactorDisabled,
+        Self::RecoveryCodeUsed,
+        Self::RecoveryCodesRegenerated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +89,10 @@ impl AuditEvent {
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyDenied => "api_key_denied",
             Self::Reauthenticated => "reauthenticated",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
         }
     }
 

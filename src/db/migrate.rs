@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fresh sign-in",
         include_str!("../../migrations/0006_fresh_sign_in.sql"),
     ),
+    (
+        7,
+        "two-factor authentication",
+        include_str!("../../migrations/0007_two_factor.sql"),
+    ),
 ];
 
 /// What only PostgreSQL needs, made idempotently after the migrations under their lock: the
