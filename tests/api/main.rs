@@ -36,5 +36,6 @@ mod todo_cache;
 mod todos;
 #[cfg(feature = "otel")]
 mod traces;
+mod two_factor;
 mod users;
 mod worker;
