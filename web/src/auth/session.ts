@@ -116,8 +116,30 @@ export async function resumeOnline(): Promise<void> {
   }
 }
 
-export async function signIn(email: string, password: string): Promise<User> {
-  accept(await api.login({ email, password }));
+/** The second step a sign-in is waiting for: the token to send with the code. */
+export interface PendingSecondFactor {
+  mfaToken: string;
+  /** When the token expires (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** Sign in with email and password: the user, or, when the account has two-factor on, the
+ * pending second step to finish with `completeSecondFactor`. */
+export async function signIn(email: string, password: string): Promise<User | PendingSecondFactor> {
+  const answer = await api.login({ email, password });
+  if ('mfa_required' in answer) {
+    return { mfaToken: answer.mfa_token, expiresAt: Date.now() + answer.expires_in * 1000 };
+  }
+  return opened(answer);
+}
+
+/** Finish a sign-in with a code from the authenticator app or a recovery code. */
+export async function completeSecondFactor(pending: PendingSecondFactor, code: string): Promise<User> {
+  return opened(await api.completeMfa(pending.mfaToken, code));
+}
+
+async function opened(tokens: TokenPair): Promise<User> {
+  accept(tokens);
   localStorage.setItem(HINT, '1');
   const user = await api.me();
   setState({ status: 'signed-in', user, offline: false });

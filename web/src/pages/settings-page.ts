@@ -12,6 +12,7 @@ import { field, formMessage } from '../styles/shared';
 import { type Theme, getTheme, setTheme } from '../theme';
 import { FormPage } from './form-page';
 import './settings-api-keys';
+import './settings-two-factor';
 import { settingsStyles } from './settings-page.styles';
 
 type Section = 'profile' | 'password' | 'delete';
@@ -222,6 +223,7 @@ export class SettingsPage extends FormPage {
             <p><button class="primary" type="submit" ?disabled=${this.busy}>${user.has_password ? 'Change password' : 'Set password'}</button></p>
           </form>
         </div>
+        <settings-two-factor class="method"></settings-two-factor>
       </section>
 
       <section class="card" aria-labelledby="sessions-title">
