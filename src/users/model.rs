@@ -113,6 +113,10 @@ pub struct SessionResponse {
     #[schema(value_type = String, format = DateTime)]
     pub last_used_at: Timestamp,
     pub user_agent: Option<String>,
+    /// The device in words, read from `user_agent` ("Chrome on Linux"); `null` when it
+    /// names nothing recognisable.
+    #[schema(example = "Chrome on Linux")]
+    pub device: Option<String>,
     /// Whether this is the session of the access token making the request.
     pub current: bool,
 }

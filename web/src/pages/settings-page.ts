@@ -17,6 +17,9 @@ import { settingsStyles } from './settings-page.styles';
 
 type Section = 'profile' | 'password' | 'delete';
 
+/** "Chrome on Linux" when the server could read the browser's agent; else the raw agent. */
+const deviceName = (session: Session) => session.device || session.user_agent || 'Unknown device';
+
 export class SettingsPage extends FormPage {
   static styles = [
     ...FormPage.styles,
@@ -162,14 +165,14 @@ export class SettingsPage extends FormPage {
       ${this.sessions.map(
         (s) => html`<li>
           <div>
-            <div class="agent">${s.user_agent || 'Unknown device'}${s.current ? html` <strong>(this device)</strong>` : nothing}</div>
+            <div class="agent" title=${s.user_agent ?? nothing}>${deviceName(s)}${s.current ? html` <strong>(this device)</strong>` : nothing}</div>
             <div class="hint">
               Signed in ${new Date(s.created_at).toLocaleString()}${s.last_used_at
                 ? html`, last active ${new Date(s.last_used_at).toLocaleString()}`
                 : nothing}
             </div>
           </div>
-          <button @click=${() => this.revoke(s)}>Sign out<span class="visually-hidden"> ${s.user_agent || 'this session'}</span></button>
+          <button @click=${() => this.revoke(s)}>Sign out<span class="visually-hidden"> ${deviceName(s)}</span></button>
         </li>`,
       )}
     </ul>`;
