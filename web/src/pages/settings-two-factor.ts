@@ -11,7 +11,7 @@ import '../components/nf-copyable';
 import { toast } from '../components/nf-toaster';
 import { field, formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
-import { apiKeysStyles, settingsStyles } from './settings-page.styles';
+import { settingsStyles } from './settings-page.styles';
 
 type Step = 'idle' | 'enrolling' | 'codes' | 'disabling';
 
@@ -22,10 +22,22 @@ export class SettingsTwoFactor extends FormPage {
   static styles = [
     ...FormPage.styles,
     settingsStyles,
-    apiKeysStyles,
     css`
       h3 {
         margin-top: 0;
+      }
+      h4 {
+        font-size: var(--nf-text-md);
+        margin: var(--nf-space-4) 0 var(--nf-space-3);
+      }
+      .warning {
+        padding: var(--nf-space-3) var(--nf-space-4);
+        color: var(--nf-warning-text);
+        background: var(--nf-warning-bg);
+        border-radius: var(--nf-radius);
+      }
+      nf-copyable {
+        margin-bottom: var(--nf-space-4);
       }
       .qr {
         display: block;
