@@ -118,7 +118,9 @@ pub async fn open_session(
     SignedIn::for_session(state, user.id, session.id, refresh_token)
 }
 
-/// Where a first factor leads: a session, or, with two-factor on, the second step.
+/// Where a first factor leads: a session, or, with two-factor on, the second step. A first
+/// factor that answers with a redirect (a provider's callback) hands the second step to the
+/// web app as `/login#mfa_token=…&expires_in=…`, which the login page picks up.
 pub enum FirstFactorOutcome {
     SignedIn(SignedIn),
     /// `202 {"mfa_required": true, "mfa_token", "expires_in"}`: complete the sign-in with
