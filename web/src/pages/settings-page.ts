@@ -191,7 +191,7 @@ export class SettingsPage extends FormPage {
 
       <section class="card" aria-labelledby="profile-title">
         <h2 id="profile-title">Profile</h2>
-        <p class="muted">Signed in as <strong>${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
+        <p class="muted">Signed in as <strong class="email">${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
         ${this.messages('profile')}
         ${user.email_verified
           ? nothing
