@@ -30,15 +30,6 @@ export class SettingsTwoFactor extends FormPage {
         font-size: var(--nf-text-md);
         margin: var(--nf-space-4) 0 var(--nf-space-3);
       }
-      .warning {
-        padding: var(--nf-space-3) var(--nf-space-4);
-        color: var(--nf-warning-text);
-        background: var(--nf-warning-bg);
-        border-radius: var(--nf-radius);
-      }
-      nf-copyable {
-        margin-bottom: var(--nf-space-4);
-      }
       .qr {
         display: block;
         width: 12rem;
