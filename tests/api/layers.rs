@@ -32,6 +32,7 @@ const UPPER: &[&str] = &[
     "startup",
     "state",
     "todos",
+    "two_factor",
     "users",
     "web",
 ];

@@ -217,7 +217,14 @@ async fn the_session_list_marks_the_current_one_and_each_can_be_revoked() {
     let current: Vec<_> = items.iter().filter(|s| s["current"] == true).collect();
     assert_eq!(current.len(), 1);
     for session in items {
-        for field in ["id", "created_at", "last_used_at", "user_agent", "device", "current"] {
+        for field in [
+            "id",
+            "created_at",
+            "last_used_at",
+            "user_agent",
+            "device",
+            "current",
+        ] {
             assert!(session.get(field).is_some(), "{field} in {session}");
         }
     }

@@ -116,8 +116,26 @@ export async function resumeOnline(): Promise<void> {
   }
 }
 
-export async function signIn(email: string, password: string): Promise<User> {
-  return signedIn(await api.login({ email, password }));
+/** The second step a sign-in is waiting for: the token to send with the code. */
+export interface PendingSecondFactor {
+  mfaToken: string;
+  /** When the token expires (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** Sign in with email and password: the user, or, when the account has two-factor on, the
+ * pending second step to finish with `completeSecondFactor`. */
+export async function signIn(email: string, password: string): Promise<User | PendingSecondFactor> {
+  const answer = await api.login({ email, password });
+  if ('mfa_required' in answer) {
+    return { mfaToken: answer.mfa_token, expiresAt: Date.now() + answer.expires_in * 1000 };
+  }
+  return opened(answer);
+}
+
+/** Finish a sign-in with a code from the authenticator app or a recovery code. */
+export async function completeSecondFactor(pending: PendingSecondFactor, code: string): Promise<User> {
+  return opened(await api.completeMfa(pending.mfaToken, code));
 }
 
 /** The server's words for a passkey it does not know. */
@@ -134,7 +152,7 @@ export async function signInWithPasskey(
   const { ceremony_id, options } = await api.passkeyOptions();
   const credential = await getPasskey(options, how);
   try {
-    return signedIn(await api.signInWithPasskey(ceremony_id, credential));
+    return opened(await api.signInWithPasskey(ceremony_id, credential));
   } catch (error) {
     // A passkey this server does not know (deleted here): the device may stop offering it.
     // Only then: any other refusal leaves the device's passkeys alone.
@@ -146,7 +164,7 @@ export async function signInWithPasskey(
   }
 }
 
-async function signedIn(tokens: TokenPair): Promise<User> {
+async function opened(tokens: TokenPair): Promise<User> {
   accept(tokens);
   localStorage.setItem(HINT, '1');
   const user = await api.me();

@@ -1,10 +1,21 @@
 import { css, html, nothing } from 'lit';
 import { ApiError, describeError } from '../api/client';
-import { signIn, signInWithPasskey } from '../auth/session';
+import { type PendingSecondFactor, completeSecondFactor, signIn, signInWithPasskey } from '../auth/session';
 import { autofillAvailable, passkeysSupported, wasDismissed } from '../auth/webauthn';
 import { navigate } from '../router';
 import { field, formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
+
+/** A second step handed over in the address's fragment (`#mfa_token=…&expires_in=…`), as a
+ * sign-in that left the app (another identity provider) comes back with it. */
+function pendingFromFragment(): PendingSecondFactor | null {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const mfaToken = fragment.get('mfa_token');
+  if (!mfaToken) return null;
+  history.replaceState(history.state, '', location.pathname + location.search);
+  const expiresIn = Number(fragment.get('expires_in')) || 300;
+  return { mfaToken, expiresAt: Date.now() + expiresIn * 1000 };
+}
 
 export class LoginPage extends FormPage {
   static styles = [
@@ -29,34 +40,47 @@ export class LoginPage extends FormPage {
     `,
   ];
 
+  static properties = {
+    ...FormPage.properties,
+    pending: { state: true },
+  };
+  /** Set while the sign-in waits for its second factor. */
+  declare pending: PendingSecondFactor | null;
+
   /** Ends the wait for a passkey picked from the email field's autofill. */
   private autofill: AbortController | null = null;
 
+  constructor() {
+    super();
+    this.pending = null;
+  }
+
   connectedCallback() {
     super.connectedCallback();
-    void this.offerPasskeysInAutofill();
+    this.pending = pendingFromFragment();
+    if (!this.pending) void this.offerPasskeysInAutofill();
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
+    this.stopAutofill();
+  }
+
+  private stopAutofill() {
     this.autofill?.abort();
     this.autofill = null;
   }
 
-  private next() {
-    const next = this.query.get('next');
-    navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/app', { replace: true });
-  }
-
-  /** Let the browser list the user's passkeys under the email field: picking one signs in.
-   * Anything that goes wrong here stays quiet; the button below says it out loud. */
+  /** Let the browser list the user's passkeys under the email field: picking one signs in
+   * (a passkey is both factors: no second step follows). Anything that goes wrong here stays
+   * quiet; the button below says it out loud. */
   private async offerPasskeysInAutofill() {
-    if (this.autofill || !(await autofillAvailable()) || !this.isConnected) return;
+    if (this.autofill || !(await autofillAvailable()) || !this.isConnected || this.pending) return;
     const controller = new AbortController();
     this.autofill = controller;
     try {
       await signInWithPasskey({ mediation: 'conditional', signal: controller.signal });
-      this.next();
+      this.signedIn();
     } catch (error) {
       if (controller.signal.aborted || wasDismissed(error) || !(error instanceof ApiError)) return;
       this.message = describeError(error);
@@ -67,8 +91,7 @@ export class LoginPage extends FormPage {
 
   private async passkeySignIn() {
     // One WebAuthn request at a time: the autofill one gives way to the button's.
-    this.autofill?.abort();
-    this.autofill = null;
+    this.stopAutofill();
     await this.submit(async () => {
       try {
         await signInWithPasskey();
@@ -82,16 +105,22 @@ export class LoginPage extends FormPage {
           : 'Passkeys do not work at this address. Sign in with your email and password.';
         return;
       }
-      this.next();
+      this.signedIn();
     });
     if (this.isConnected) void this.offerPasskeysInAutofill();
+  }
+
+  private signedIn() {
+    const next = this.query.get('next');
+    navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/app', { replace: true });
   }
 
   private async onSubmit(event: SubmitEvent) {
     const { email, password } = this.values(event);
     await this.submit(async () => {
+      let outcome;
       try {
-        await signIn(email, password);
+        outcome = await signIn(email, password);
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) {
           throw new ApiError({ ...error.problem, detail: 'That email and password do not match an account.' });
@@ -101,11 +130,71 @@ export class LoginPage extends FormPage {
         }
         throw error;
       }
-      this.next();
+      if ('mfaToken' in outcome) {
+        this.stopAutofill();
+        this.pending = outcome;
+        await this.updateComplete;
+        this.renderRoot.querySelector<HTMLInputElement>('#code')?.focus();
+        return;
+      }
+      this.signedIn();
     });
   }
 
+  private async onCode(event: SubmitEvent) {
+    const { code } = this.values(event);
+    const pending = this.pending;
+    if (!pending) return;
+    await this.submit(async () => {
+      try {
+        await completeSecondFactor(pending, code);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 422) {
+          const message = code.trim()
+            ? 'That code is not right. Enter the code your app shows now, or an unused recovery code.'
+            : 'Enter the code from your authenticator app, or a recovery code.';
+          throw new ApiError({ ...error.problem, errors: [{ field: 'code', message }] });
+        }
+        if (error instanceof ApiError && error.status === 401) {
+          this.pending = null;
+          throw new ApiError({
+            ...error.problem,
+            detail: 'That sign-in expired or had too many wrong codes. Sign in again.',
+          });
+        }
+        throw error;
+      }
+      this.signedIn();
+    });
+  }
+
+  private startOver() {
+    this.pending = null;
+    this.errors = {};
+    this.message = null;
+    void this.offerPasskeysInAutofill();
+  }
+
+  private renderSecondStep() {
+    return html`<div class="page narrow">
+      <h1 tabindex="-1">Two-step verification</h1>
+      ${formMessage(this.message)}
+      <form @submit=${this.onCode} novalidate>
+        ${field({
+          id: 'code',
+          label: 'Code',
+          autocomplete: 'one-time-code',
+          hint: 'Enter the 6-digit code from your authenticator app, or a recovery code.',
+          error: this.errors.code,
+        })}
+        <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Checking…' : 'Verify'}</button>
+      </form>
+      <p><button type="button" class="link" @click=${this.startOver}>Sign in with another account</button></p>
+    </div>`;
+  }
+
   render() {
+    if (this.pending) return this.renderSecondStep();
     const reset = this.query.get('reset') === '1';
     return html`<div class="page narrow">
       <h1 tabindex="-1">Sign in</h1>

@@ -12,6 +12,7 @@ import { field, formMessage } from '../styles/shared';
 import { type Theme, getTheme, setTheme } from '../theme';
 import { FormPage } from './form-page';
 import './settings-api-keys';
+import './settings-two-factor';
 import './settings-passkeys';
 import { settingsStyles } from './settings-page.styles';
 
@@ -191,7 +192,7 @@ export class SettingsPage extends FormPage {
 
       <section class="card" aria-labelledby="profile-title">
         <h2 id="profile-title">Profile</h2>
-        <p class="muted">Signed in as <strong>${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
+        <p class="muted">Signed in as <strong class="email">${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
         ${this.messages('profile')}
         ${user.email_verified
           ? nothing
@@ -226,6 +227,7 @@ export class SettingsPage extends FormPage {
             <p><button class="primary" type="submit" ?disabled=${this.busy}>${user.has_password ? 'Change password' : 'Set password'}</button></p>
           </form>
         </div>
+        <settings-two-factor class="method"></settings-two-factor>
         <settings-passkeys class="method"></settings-passkeys>
       </section>
 
