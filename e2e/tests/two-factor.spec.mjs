@@ -59,7 +59,7 @@ async function passwordStep(page, { email, password }) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   for (let attempt = 0; ; attempt++) {
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const limited = page.getByRole('alert').filter({ hasText: 'Too many attempts' });
     await expect(page.getByRole('heading', { name: 'Two-step verification' }).or(limited)).toBeVisible();
     if (attempt >= 2 || !(await limited.isVisible())) break;
