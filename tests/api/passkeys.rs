@@ -692,3 +692,39 @@ async fn without_a_domain_name_passkeys_are_unavailable() {
     .await;
     assert!(passkeys(&app, &user).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_passkey_signs_in_without_the_second_factor_of_an_account_that_has_one() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_in_user().await;
+    let mut authenticator = Authenticator::new();
+    app.passkey(&user, &mut authenticator, "Phone").await;
+    // Two-factor on: the authenticator app's current code confirms the set-up.
+    let started = body(app.post("/api/users/me/2fa/totp", Some(&user.token)).await).await;
+    let secret = totp_rs::Secret::try_from_base32(started["secret"].as_str().unwrap()).unwrap();
+    let totp = totp_rs::Builder::new().with_secret(secret).build().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let confirmed = app
+        .send_json(
+            Method::POST,
+            "/api/users/me/2fa/totp/confirm",
+            Some(&user.token),
+            &json!({"code": totp.generate(now).to_string()}),
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    // The password alone is not enough any more...
+    let login = app.login(&user.email, crate::helpers::PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::ACCEPTED);
+    // ...a passkey is: it verified its user on the device.
+    let (ceremony_id, options) = sign_in_options(&app).await;
+    let signed_in = sign_in(&app, &ceremony_id, &authenticator.get(&options)).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    assert!(body(signed_in).await["access_token"].is_string());
+    let (event, details) = &audit(&app, &user.id.to_string()).await[0];
+    assert_eq!(event, "login_succeeded");
+    assert_eq!(details["method"], "passkey");
+}
