@@ -158,6 +158,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub assistant: crate::config::assistant::AssistantArgs,
     #[command(flatten)]
+    pub providers: crate::config::providers::ProviderArgs,
+    #[command(flatten)]
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub clients: ClientConnectionArgs,

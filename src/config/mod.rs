@@ -11,6 +11,7 @@ pub mod assistant;
 pub mod events;
 pub mod passwords;
 pub mod policy;
+pub mod providers;
 pub mod rate_limits;
 pub mod todo_cache;
 
@@ -28,6 +29,7 @@ pub use api_access::ApiAccessSettings;
 pub use assistant::AssistantSettings;
 pub use events::{EventSettings, ReplayLimits};
 pub use policy::Policy;
+pub use providers::ProviderSettings;
 pub use rate_limits::RateLimits;
 pub use todo_cache::TodoCacheSettings;
 
@@ -81,6 +83,8 @@ pub struct Settings {
     pub api_access: ApiAccessSettings,
     /// `None`: the assistant is off.
     pub assistant: Option<AssistantSettings>,
+    /// Other identity providers to sign in with (none by default).
+    pub providers: ProviderSettings,
 }
 
 /// Bounds on client connections, against clients that hold them open without using them.
@@ -245,6 +249,10 @@ impl Settings {
             api_access: ApiAccessSettings::new(&args.api_access)?,
             assistant: AssistantSettings::new(
                 args.assistant,
+                environment == Environment::Production,
+            )?,
+            providers: ProviderSettings::new(
+                args.providers,
                 environment == Environment::Production,
             )?,
         })

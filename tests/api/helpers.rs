@@ -365,6 +365,7 @@ pub fn test_settings(
         cache: Default::default(),
         api_access: Default::default(),
         assistant: Default::default(),
+        providers: Default::default(),
         connect: Default::default(),
         clients: Default::default(),
     })
