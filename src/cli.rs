@@ -150,6 +150,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub rate_limits: crate::config::rate_limits::RateLimitArgs,
     #[command(flatten)]
+    pub sign_in: crate::config::sign_in::SignInArgs,
+    #[command(flatten)]
     pub passwords: crate::config::passwords::PasswordArgs,
     #[command(flatten)]
     pub cache: crate::config::todo_cache::CacheArgs,

@@ -128,6 +128,10 @@ pub enum ApiError {
     /// An API key used beyond its scopes (RFC 6750 `insufficient_scope`).
     #[error("insufficient scope: {}", .0.as_str())]
     InsufficientScope(crate::api_keys::Scope),
+    /// A change that needs the session to have proved who its user is recently (RFC 9470
+    /// `insufficient_user_authentication`): `max_age` is how recent, in seconds.
+    #[error("fresh sign-in required: {detail}")]
+    FreshSignInRequired { detail: &'static str, max_age: u64 },
     #[error("not found")]
     NotFound,
     #[error("conflict: {0}")]
@@ -163,7 +167,9 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::InsufficientScope(_) | Self::FreshSignInRequired { .. } => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) | Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -223,6 +229,9 @@ impl IntoResponse for ApiError {
                 r#"Bearer error="insufficient_scope", scope="{}""#,
                 scope.as_str()
             )),
+            Self::FreshSignInRequired { max_age, .. } => Some(format!(
+                r#"Bearer error="insufficient_user_authentication", max_age={max_age}"#
+            )),
             _ => None,
         };
         let limit = match &self {
@@ -254,6 +263,7 @@ impl IntoResponse for ApiError {
             ),
             Self::Unauthorized { detail, .. }
             | Self::Forbidden(detail)
+            | Self::FreshSignInRequired { detail, .. }
             | Self::Conflict(detail) => Problem::new(status, detail),
             Self::Internal(ref err) if cause == Some(Unavailable::ConnectionLost) => {
                 tracing::warn!(error = format!("{err:#}"), "database unreachable");

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use crate::api_keys::model::{self, ApiKey, CreateApiKey, CreatedApiKey};
 use crate::api_keys::{grant, repo};
 use crate::audit::{self, AuditEvent, Entry};
-use crate::auth::CurrentUser;
 use crate::auth::token::hash_opaque_token;
+use crate::auth::{CurrentUser, FreshSession};
 use crate::error::ApiError;
 use crate::http::client::ClientInfo;
 use crate::http::etag::json_with_etag;
@@ -56,20 +56,23 @@ async fn list_api_keys(
 
 /// Create a key for a program acting for the user within `scopes`. The answer holds the
 /// secret (`key`) this once; only its hash is stored, so it cannot be shown again (and a
-/// repeated request creates another key rather than replaying the secret).
+/// repeated request creates another key rather than replaying the secret). The session must
+/// have signed in or confirmed its password recently (`403` otherwise, see
+/// `/api/auth/reauthenticate`): a key is a standing credential to the account's data.
 #[utoipa::path(post, path = "/api/users/me/api-keys", tag = "users",
     security(("bearer" = []), ("oauth2" = [])),
     request_body = crate::api_keys::model::CreateApiKeySchema,
     responses(
         (status = 201, description = "Created; `key` is the secret, shown only now", body = CreatedApiKey),
         (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::FreshSignInRequired),
         (status = 409, response = responses::Conflict),
         (status = 422, response = responses::ValidationFailed),
     ))]
 #[tracing::instrument(skip_all)]
 async fn create_api_key(
     State(state): State<AppState>,
-    user: CurrentUser,
+    FreshSession { user }: FreshSession,
     client: ClientInfo,
     ValidJson(request): ValidJson<CreateApiKey>,
 ) -> Result<Response, ApiError> {

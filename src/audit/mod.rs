@@ -34,10 +34,12 @@ pub enum AuditEvent {
     ApiKeyRevoked,
     /// An API key used beyond its scopes, or on a route closed to keys.
     ApiKeyDenied,
+    /// A session confirmed its password again before a sensitive change.
+    Reauthenticated,
 }
 
 impl AuditEvent {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -55,6 +57,7 @@ impl AuditEvent {
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
         Self::ApiKeyDenied,
+        Self::Reauthenticated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl AuditEvent {
             Self::ApiKeyCreated => "api_key_created",
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyDenied => "api_key_denied",
+            Self::Reauthenticated => "reauthenticated",
         }
     }
 

@@ -246,6 +246,28 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// A signed-in session that proved who its user is within `NEOFORGE_REAUTH_WINDOW_SECS`
+/// (signing in, or `POST /api/auth/reauthenticate`): what changes to the account's sign-in
+/// methods need. A stale session gets `403` with `WWW-Authenticate: Bearer
+/// error="insufficient_user_authentication", max_age=…`; API keys `403` like [`CurrentUser`].
+#[derive(Debug, Clone, Copy)]
+pub struct FreshSession {
+    pub user: CurrentUser,
+}
+
+impl FromRequestParts<AppState> for FreshSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        crate::auth::reauth::require_fresh(state, user.session_id).await?;
+        Ok(Self { user })
+    }
+}
+
 /// The scope a route needs, as a type: `Authorized<ReadTodos>`.
 pub trait RequiredScope {
     const SCOPE: Scope;

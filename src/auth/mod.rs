@@ -6,14 +6,18 @@ pub mod cookie;
 pub mod extract;
 pub mod model;
 pub mod password;
+pub mod reauth;
 pub mod recovery;
 pub mod repo;
 pub mod requests;
 pub mod routes;
 pub mod sessions;
+pub mod signin;
 pub mod token;
 
-pub use extract::{AdminUser, Authorized, Caller, Credential, CurrentUser, ReadTodos, WriteTodos};
+pub use extract::{
+    AdminUser, Authorized, Caller, Credential, CurrentUser, FreshSession, ReadTodos, WriteTodos,
+};
 
 use std::time::Duration;
 

@@ -84,6 +84,8 @@ impl PasswordHasher {
         password: SecretString,
         stored: Option<String>,
     ) -> anyhow::Result<bool> {
+        // An account without a password (empty hash) matches nothing, after the same work.
+        let stored = stored.filter(|hash| !hash.is_empty());
         self.run(move || {
             let known = stored.is_some();
             let hash = stored.unwrap_or_else(|| DUMMY_HASH.clone());

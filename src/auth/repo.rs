@@ -20,7 +20,7 @@ pub struct NewSession<'a> {
 pub async fn insert(conn: &mut Conn, session: &NewSession<'_>) -> Result<(), DbError> {
     conn.execute(
         "INSERT INTO sessions (id, user_id, refresh_token_hash, user_agent, created_at, \
-         last_used_at, expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
+         last_used_at, authenticated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $5, $5, $6)",
         params![
             session.id,
             session.user_id,
@@ -50,6 +50,36 @@ pub async fn is_live(
     )
     .await
     .map(|found| found.is_some())
+}
+
+/// When the live session last proved who its user is; `None` when it is not live.
+pub async fn authenticated_at(
+    conn: &mut Conn,
+    session_id: Uuid,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, DbError> {
+    conn.query_opt(
+        "SELECT authenticated_at FROM sessions \
+         WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+        params![session_id, now],
+        |row| row.timestamp(0),
+    )
+    .await
+}
+
+/// Record that the live session just proved who its user is again; `false` when it ended.
+pub async fn mark_authenticated(
+    conn: &mut Conn,
+    session_id: Uuid,
+    now: Timestamp,
+) -> Result<bool, DbError> {
+    conn.execute(
+        "UPDATE sessions SET authenticated_at = $2 \
+         WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+        params![session_id, now],
+    )
+    .await
+    .map(|changed| changed > 0)
 }
 
 /// The live session of this refresh token, with its token swapped for the next one.

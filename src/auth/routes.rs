@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -20,6 +20,7 @@ use crate::auth::model::{Login, Register, TokenPair};
 use crate::auth::recovery;
 use crate::auth::repo;
 use crate::auth::requests::RefreshRequest;
+use crate::auth::signin::{self, SignedIn};
 use crate::auth::{cookie, sessions, token};
 use crate::email::Email;
 use crate::error::{ApiError, ConflictOnDuplicate, rate_limit_headers};
@@ -43,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .merge(recovery::router())
+        .merge(crate::auth::reauth::router())
 }
 
 /// Create an account; a verification email is queued.
@@ -169,14 +171,7 @@ async fn sign_in(state: &AppState, request: Login, client: &ClientInfo) -> Respo
     } else {
         Err(ApiError::TooManyRequests(ip_limit))
     };
-    let response = match result {
-        Ok((pair, cookie)) => {
-            let mut response = Json(pair).into_response();
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
-            response
-        }
-        Err(err) => err.into_response(),
-    };
+    let response = result.unwrap_or_else(IntoResponse::into_response);
     rate_limit_headers(ip_limit, response)
 }
 
@@ -184,7 +179,7 @@ async fn check_and_open_session(
     state: &AppState,
     request: Login,
     client: &ClientInfo,
-) -> Result<(TokenPair, HeaderValue), ApiError> {
+) -> Result<Response, ApiError> {
     let account_ip_key = format!("{}|{}", request.email, client.ip_key());
     for (policy, key) in [
         (
@@ -247,30 +242,7 @@ async fn check_and_open_session(
             &account_ip_key,
         )
         .await;
-
-    let refresh_token = token::new_opaque_token();
-    let refresh_token_hash = token::hash_opaque_token(&refresh_token);
-    let now = Timestamp::now();
-    let session = repo::NewSession {
-        id: Uuid::now_v7(),
-        user_id: user.id,
-        refresh_token_hash: &refresh_token_hash,
-        user_agent: client.user_agent.as_deref(),
-        created_at: now,
-        expires_at: now.plus(SESSION_TTL),
-    };
-    let mut conn = state.db.write().await?;
-    let mut tx = conn.begin().await?;
-    repo::insert(&mut tx, &session).await?;
-    audit::record(
-        &mut tx,
-        Entry::by_user(AuditEvent::LoginSucceeded, user.id, client)
-            .details(json!({"session_id": session.id})),
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(user_id = %user.id, session_id = %session.id, "signed in");
-    token_pair(state, user.id, session.id, refresh_token)
+    signin::password_verified(state, &user, client).await
 }
 
 async fn record_failed_login(
@@ -289,26 +261,6 @@ async fn record_failed_login(
     };
     audit::record(&mut state.db.write().await?, entry).await?;
     Ok(())
-}
-
-/// A new access token for the session, and the refresh token in the body and the cookie.
-fn token_pair(
-    state: &AppState,
-    user_id: Uuid,
-    session_id: Uuid,
-    refresh_token: String,
-) -> Result<(TokenPair, HeaderValue), ApiError> {
-    let access_token = state.tokens.issue(user_id, session_id)?;
-    let cookie = cookie::set(&refresh_token, SESSION_TTL, state.settings.is_production());
-    Ok((
-        TokenPair {
-            access_token,
-            refresh_token,
-            token_type: "bearer",
-            expires_in: state.tokens.ttl().as_secs(),
-        },
-        cookie,
-    ))
 }
 
 /// The refresh token from the body, or else from the cookie (with the anti-forgery header).
@@ -389,10 +341,8 @@ async fn refresh(
         return Err(ApiError::Forbidden("This account has been deactivated."));
     }
     tx.commit().await?;
-    let (pair, cookie) = token_pair(&state, user_id, session_id, new_token)?;
-    let mut response = Json(pair).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(rate_limit_headers(limit, response))
+    let signed_in = SignedIn::for_session(&state, user_id, session_id, new_token)?;
+    Ok(rate_limit_headers(limit, signed_in.into_response()))
 }
 
 /// End the session: its access and refresh tokens stop working at once, on every replica.

@@ -13,6 +13,7 @@ pub mod passwords;
 pub mod policy;
 pub mod providers;
 pub mod rate_limits;
+pub mod sign_in;
 pub mod todo_cache;
 
 use std::fs;
@@ -31,6 +32,7 @@ pub use events::{EventSettings, ReplayLimits};
 pub use policy::Policy;
 pub use providers::ProviderSettings;
 pub use rate_limits::RateLimits;
+pub use sign_in::SignInSettings;
 pub use todo_cache::TodoCacheSettings;
 
 use crate::cli::{ClientConnectionArgs, ConfigArgs, OpsArgs};
@@ -77,6 +79,7 @@ pub struct Settings {
     pub events: EventSettings,
     /// Every rate-limit policy.
     pub rate_limits: RateLimits,
+    pub sign_in: SignInSettings,
     /// Passwords hashed or verified at once.
     pub password_hashing_threads: usize,
     pub todo_cache: TodoCacheSettings,
@@ -244,6 +247,7 @@ impl Settings {
             ops: OpsSettings::new(args.ops)?,
             events: EventSettings::new(&args.events)?,
             rate_limits: RateLimits::new(&args.rate_limits)?,
+            sign_in: SignInSettings::new(&args.sign_in)?,
             password_hashing_threads: args.passwords.threads(),
             todo_cache: TodoCacheSettings::new(&args.cache)?,
             api_access: ApiAccessSettings::new(&args.api_access)?,

@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api keys",
         include_str!("../../migrations/0005_api_keys.sql"),
     ),
+    (
+        6,
+        "fresh sign-in",
+        include_str!("../../migrations/0006_fresh_sign_in.sql"),
+    ),
 ];
 
 /// What only PostgreSQL needs, made idempotently after the migrations under their lock: the

@@ -34,6 +34,7 @@ pub const OAUTH2_SCHEME: &str = "oauth2";
         responses::Unauthorized,
         responses::Forbidden,
         responses::InsufficientScope,
+        responses::FreshSignInRequired,
         responses::NotFound,
         responses::Conflict,
         responses::PayloadTooLarge,

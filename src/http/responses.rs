@@ -31,6 +31,15 @@ pub struct Forbidden(pub Problem);
 )]
 pub struct InsufficientScope(pub Problem);
 
+/// The session signed in too long ago for this change (or an API key was used): confirm the
+/// password with `POST /api/auth/reauthenticate`, or sign in again, then retry.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer error=\"insufficient_user_authentication\", max_age=…`: the sign-in must be at most `max_age` seconds old"))
+)]
+pub struct FreshSignInRequired(pub Problem);
+
 /// No such resource, or it belongs to someone else.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]

@@ -36,12 +36,21 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub name: Option<String>,
+    /// Empty for an account that signs in only another way (see [`User::has_password`]).
     pub password_hash: String,
     pub role: Role,
     pub is_active: bool,
     pub email_verified: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl User {
+    /// Whether the account can sign in with a password. Accounts created through another
+    /// identity provider have none until they set one with "forgot password".
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
 }
 
 /// A user as the API shows it.
@@ -56,11 +65,15 @@ pub struct UserResponse {
     pub email_verified: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Whether the account has a password (one created by signing in with another identity
+    /// provider has none until it sets one through "forgot password").
+    pub has_password: bool,
 }
 
 impl From<User> for UserResponse {
     fn from(user: User) -> Self {
         Self {
+            has_password: user.has_password(),
             id: user.id,
             email: user.email,
             name: user.name,

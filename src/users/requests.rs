@@ -79,11 +79,22 @@ pub struct DeleteMeRequestSchema {
     pub password: String,
 }
 
-pub struct DeleteMe {
+/// `POST /api/auth/reauthenticate`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ReauthenticateRequest)]
+pub struct ReauthenticateRequestSchema {
+    /// The account's password.
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// A body that is only the account's password, typed again to confirm a sensitive change.
+pub struct ConfirmPassword {
     pub password: SecretString,
 }
 
-impl FromJsonFields for DeleteMe {
+impl FromJsonFields for ConfirmPassword {
     fn from_fields(fields: &mut JsonFields) -> Option<Self> {
         let password = fields.required("password", password)?;
         Some(Self { password })

@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use secrecy::SecretString;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::audit::{self, AuditEvent, Entry};
+use crate::auth::reauth::Confirmation;
 use crate::auth::routes::queue_email;
 use crate::auth::{CurrentUser, sessions};
 use crate::email::Email;
@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::time::Timestamp;
 use crate::users::model::{Role, User, UserResponse};
 use crate::users::repo;
-use crate::users::requests::{ChangePassword, DeleteMe, UpdateMe};
+use crate::users::requests::{ChangePassword, ConfirmPassword, UpdateMe};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -92,46 +92,6 @@ async fn update_me(
     Ok(Json(account.into()))
 }
 
-/// Check a password the user typed to confirm a sensitive change; wrong guesses count
-/// against the same brute-force limits as sign-in.
-async fn confirm_password(
-    state: &AppState,
-    account: &User,
-    password: SecretString,
-    field: &'static str,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
-    let key = format!("{}|{}", account.email, client.ip_key());
-    let decision = state
-        .limiter
-        .peek(
-            &state.settings.rate_limits.failed_login_per_account_ip,
-            &key,
-        )
-        .await;
-    if !decision.allowed {
-        return Err(ApiError::TooManyRequests(decision));
-    }
-    let ok = state
-        .passwords
-        .verify(password, Some(account.password_hash.clone()))
-        .await?;
-    if ok {
-        return Ok(());
-    }
-    state
-        .limiter
-        .hit(
-            &state.settings.rate_limits.failed_login_per_account_ip,
-            &key,
-        )
-        .await;
-    Err(ApiError::invalid_field(
-        field,
-        "is not the account's password",
-    ))
-}
-
 /// Change the password. Every other session of the account ends; this one stays signed in.
 #[utoipa::path(post, path = "/api/users/me/password", tag = "users",
     security(("bearer" = []), ("oauth2" = [])),
@@ -158,14 +118,15 @@ async fn change_password(
             "must not be the email address",
         ));
     }
-    confirm_password(
-        &state,
-        &account,
-        request.current_password,
-        "current_password",
-        &client,
-    )
-    .await?;
+    let confirmation = Confirmation::of(&account, user.session_id);
+    confirmation
+        .password(
+            &state,
+            request.current_password,
+            "current_password",
+            &client,
+        )
+        .await?;
     let password_hash = state
         .passwords
         .hash(request.new_password.into_secret())
@@ -209,10 +170,12 @@ async fn delete_me(
     State(state): State<AppState>,
     user: CurrentUser,
     client: ClientInfo,
-    ValidJson(request): ValidJson<DeleteMe>,
+    ValidJson(request): ValidJson<ConfirmPassword>,
 ) -> Result<StatusCode, ApiError> {
     let account = load(&state, user).await?;
-    confirm_password(&state, &account, request.password, "password", &client).await?;
+    Confirmation::of(&account, user.session_id)
+        .password(&state, request.password, "password", &client)
+        .await?;
     let mut conn = state.db.write().await?;
     let mut tx = conn.begin().await?;
     if account.role == Role::Admin && repo::count_active_admins(&mut tx).await? <= 1 {

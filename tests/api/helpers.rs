@@ -276,6 +276,16 @@ impl TestApp {
         )
     }
 
+    /// Make every session of `user` look signed in long ago, as if the reauthentication
+    /// window had passed.
+    pub async fn age_sign_in(&self, user: &TestUser) {
+        self.sql(
+            "UPDATE sessions SET authenticated_at = 0 WHERE user_id = $1",
+            &[user.id.into()],
+        )
+        .await;
+    }
+
     /// A signed-in user with role `admin`.
     pub async fn signed_in_admin(&self) -> TestUser {
         let admin = self.signed_in_user().await;
@@ -364,6 +374,7 @@ pub fn test_settings(
         passwords: Default::default(),
         cache: Default::default(),
         api_access: Default::default(),
+        sign_in: Default::default(),
         assistant: Default::default(),
         providers: Default::default(),
         connect: Default::default(),

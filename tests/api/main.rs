@@ -26,6 +26,7 @@ mod metrics;
 mod postgres_tls;
 mod process;
 mod rate_limits;
+mod reauth;
 mod recovery;
 mod redis_tls;
 mod sessions;

@@ -31,7 +31,12 @@ import type {
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
-  constructor(problem: Problem, readonly retryAfter: number | null = null) {
+  constructor(
+    problem: Problem,
+    readonly retryAfter: number | null = null,
+    /** The change needs a recent sign-in: confirm the password, then retry (see auth/reauth). */
+    readonly freshSignInRequired = false,
+  ) {
     super(problem.detail || problem.title);
     this.status = problem.status;
     this.problem = problem;
@@ -99,7 +104,8 @@ async function toApiError(response: Response): Promise<ApiError> {
   }
   problem.status ??= response.status;
   const retryAfter = Number(response.headers.get('Retry-After')) || null;
-  return new ApiError(problem, retryAfter);
+  const challenge = response.headers.get('WWW-Authenticate') ?? '';
+  return new ApiError(problem, retryAfter, challenge.includes('insufficient_user_authentication'));
 }
 
 /** A sentence for a person, from any error this module throws. */
@@ -136,6 +142,8 @@ export const refresh = () =>
 export const logout = () => request<void>('/api/auth/logout', { method: 'POST', headers: CSRF_HEADER });
 export const verifyEmail = (token: string) =>
   request<void>('/api/auth/verify-email', { method: 'POST', body: { token }, auth: false });
+export const reauthenticate = (password: string) =>
+  request<void>('/api/auth/reauthenticate', { method: 'POST', body: { password } });
 export const resendVerification = () => request<void>('/api/auth/resend-verification', { method: 'POST' });
 export const forgotPassword = (email: string) =>
   request<void>('/api/auth/forgot-password', { method: 'POST', body: { email }, auth: false });

@@ -28,6 +28,7 @@ const AUDIT_EVENTS: AuditEvent[] = [
   'api_key_created',
   'api_key_revoked',
   'api_key_denied',
+  'reauthenticated',
 ];
 
 export class AdminPage extends LitElement {

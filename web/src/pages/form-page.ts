@@ -4,6 +4,7 @@ import { ContextConsumer } from '@lit/context';
 import { LitElement } from 'lit';
 import { ApiError, describeError } from '../api/client';
 import { type SessionState, sessionContext } from '../auth/session';
+import { ReauthCancelled } from '../auth/reauth';
 import { shared } from '../styles/shared';
 
 export class FormPage extends LitElement {
@@ -63,7 +64,8 @@ export class FormPage extends LitElement {
         this.message = unplaced.length ? unplaced.join(' ') : 'Please correct the fields marked below.';
         await this.updateComplete;
         this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      } else {
+      } else if (!(error instanceof ReauthCancelled)) {
+        // Declining to confirm a sensitive change changes nothing, and needs no message.
         this.message = describeError(error);
       }
     } finally {

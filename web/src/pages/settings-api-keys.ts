@@ -5,9 +5,10 @@ import { html, nothing } from 'lit';
 import * as api from '../api/client';
 import { ApiError, describeError } from '../api/client';
 import type { ApiKey, ApiKeyScope, CreateApiKey, CreatedApiKey } from '../api/types';
+import { withFreshSignIn } from '../auth/reauth';
 import '../components/nf-copyable';
 import { toast } from '../components/nf-toaster';
-import { field, formMessage } from '../styles/shared';
+import { dialogStyles, field, formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
 import { apiKeysStyles, settingsStyles } from './settings-page.styles';
 
@@ -45,6 +46,7 @@ export class SettingsApiKeys extends FormPage {
   static styles = [
     ...FormPage.styles,
     settingsStyles,
+    dialogStyles,
     apiKeysStyles,
   ];
 
@@ -111,7 +113,7 @@ export class SettingsApiKeys extends FormPage {
     const days = String(data.get('expires_in_days') ?? '');
     if (days) body.expires_in_days = Number(days);
     await this.submit(async () => {
-      this.created = await api.createApiKey(body);
+      this.created = await withFreshSignIn(() => api.createApiKey(body));
       form.reset();
       await this.updateComplete;
       this.dialog('created').showModal();

@@ -87,27 +87,6 @@ export const apiKeysStyles = css`
     font-size: var(--nf-text-md);
     margin: var(--nf-space-5) 0 var(--nf-space-3);
   }
-  dialog {
-    width: min(36rem, calc(100vw - 2 * var(--nf-space-4)));
-    max-height: calc(100vh - 2 * var(--nf-space-4));
-    padding: var(--nf-space-5);
-    color: var(--nf-text);
-    background: var(--nf-surface);
-    border: 1px solid var(--nf-border);
-    border-radius: var(--nf-radius-lg);
-    box-shadow: var(--nf-shadow);
-  }
-  @media (max-width: 30rem) {
-    dialog {
-      padding: var(--nf-space-4);
-    }
-  }
-  dialog::backdrop {
-    background: rgb(0 0 0 / 55%);
-  }
-  dialog h2 {
-    overflow-wrap: anywhere;
-  }
   .warning {
     padding: var(--nf-space-3) var(--nf-space-4);
     color: var(--nf-warning-text);

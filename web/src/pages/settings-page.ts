@@ -1,9 +1,10 @@
-// Settings: profile name, password, sessions (with revoke), API keys and MCP, theme, and
-// account deletion.
+// Settings: profile name, sign-in methods (password; linked accounts, two-factor and passkeys
+// as their own components), sessions (with revoke), API keys and MCP, theme, account deletion.
 import { css, html, nothing } from 'lit';
 import * as api from '../api/client';
 import { describeError } from '../api/client';
 import type { Session } from '../api/types';
+import { withFreshSignIn } from '../auth/reauth';
 import { forget, updateUser } from '../auth/session';
 import { toast } from '../components/nf-toaster';
 import { navigate } from '../router';
@@ -25,6 +26,11 @@ export class SettingsPage extends FormPage {
       }
       .danger-zone {
         border-color: var(--nf-danger);
+      }
+      .method + .method {
+        margin-top: var(--nf-space-5);
+        padding-top: var(--nf-space-5);
+        border-top: 1px solid var(--nf-border);
       }
     `,
   ];
@@ -90,11 +96,16 @@ export class SettingsPage extends FormPage {
 
   private async changePassword(event: SubmitEvent) {
     const form = event.target as HTMLFormElement;
-    const { current_password, new_password } = this.values(event);
+    // An account without a password has none to type: a recent sign-in confirms instead.
+    const { current_password = '', new_password } = this.values(event);
     await this.run('password', async () => {
-      await api.changePassword(current_password, new_password);
+      await withFreshSignIn(() => api.changePassword(current_password, new_password));
       form.reset();
-      this.done = 'Your password is changed. Your other sessions have been signed out.';
+      const hadPassword = this.session.status === 'signed-in' && this.session.user.has_password;
+      updateUser(await api.me());
+      this.done = hadPassword
+        ? 'Your password is changed. Your other sessions have been signed out.'
+        : 'Your password is set. You can now also sign in with your email address and this password.';
       void this.loadSessions();
     });
   }
@@ -121,11 +132,11 @@ export class SettingsPage extends FormPage {
   }
 
   private async deleteAccount(event: SubmitEvent) {
-    const { delete_password } = this.values(event);
+    const { delete_password = '' } = this.values(event);
     await this.run(
       'delete',
       async () => {
-        await api.deleteAccount(delete_password);
+        await withFreshSignIn(() => api.deleteAccount(delete_password));
         await forget();
         toast({ message: 'Your account and all its data are deleted.' });
         window.location.assign('/');
@@ -187,21 +198,30 @@ export class SettingsPage extends FormPage {
         </form>
       </section>
 
-      <section class="card" aria-labelledby="password-title">
-        <h2 id="password-title">Password</h2>
-        ${this.messages('password')}
-        <form @submit=${this.changePassword} novalidate>
-          ${field({ id: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password', error: this.err('password', 'current_password') })}
-          ${field({
-            id: 'new_password',
-            label: 'New password',
-            type: 'password',
-            autocomplete: 'new-password',
-            hint: 'At least 10 characters.',
-            error: this.err('password', 'new_password'),
-          })}
-          <p><button class="primary" type="submit" ?disabled=${this.busy}>Change password</button></p>
-        </form>
+      <section class="card" id="sign-in-methods" aria-labelledby="sign-in-methods-title">
+        <h2 id="sign-in-methods-title">Sign-in methods</h2>
+        <p class="muted">How you prove it is you. Changes here ask for your password (or a recent sign-in) first.</p>
+        <div class="method" aria-labelledby="password-title">
+          <h3 id="password-title">Password</h3>
+          ${user.has_password
+            ? nothing
+            : html`<p class="hint">Your account has no password yet: you sign in another way. Set one to sign in with your email address too.</p>`}
+          ${this.messages('password')}
+          <form @submit=${this.changePassword} novalidate>
+            ${user.has_password
+              ? field({ id: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password', error: this.err('password', 'current_password') })
+              : nothing}
+            ${field({
+              id: 'new_password',
+              label: 'New password',
+              type: 'password',
+              autocomplete: 'new-password',
+              hint: 'At least 10 characters.',
+              error: this.err('password', 'new_password'),
+            })}
+            <p><button class="primary" type="submit" ?disabled=${this.busy}>${user.has_password ? 'Change password' : 'Set password'}</button></p>
+          </form>
+        </div>
       </section>
 
       <section class="card" aria-labelledby="sessions-title">
@@ -231,13 +251,15 @@ export class SettingsPage extends FormPage {
         <p>This deletes your account and every todo in it, at once and for good.</p>
         ${this.messages('delete')}
         <form @submit=${this.deleteAccount} novalidate>
-          ${field({
-            id: 'delete_password',
-            label: 'Your password, to confirm',
-            type: 'password',
-            autocomplete: 'current-password',
-            error: this.err('delete', 'delete_password'),
-          })}
+          ${user.has_password
+            ? field({
+                id: 'delete_password',
+                label: 'Your password, to confirm',
+                type: 'password',
+                autocomplete: 'current-password',
+                error: this.err('delete', 'delete_password'),
+              })
+            : nothing}
           <p><button class="danger" type="submit" ?disabled=${this.busy}>Delete my account</button></p>
         </form>
       </section>

@@ -197,6 +197,31 @@ interface FieldOptions {
   minlength?: number;
 }
 
+/** A modal `<dialog>`: sized to the screen, with a dimmed backdrop. */
+export const dialogStyles = css`
+  dialog {
+    width: min(36rem, calc(100vw - 2 * var(--nf-space-4)));
+    max-height: calc(100vh - 2 * var(--nf-space-4));
+    padding: var(--nf-space-5);
+    color: var(--nf-text);
+    background: var(--nf-surface);
+    border: 1px solid var(--nf-border);
+    border-radius: var(--nf-radius-lg);
+    box-shadow: var(--nf-shadow);
+  }
+  @media (max-width: 30rem) {
+    dialog {
+      padding: var(--nf-space-4);
+    }
+  }
+  dialog::backdrop {
+    background: rgb(0 0 0 / 55%);
+  }
+  dialog h2 {
+    overflow-wrap: anywhere;
+  }
+`;
+
 /** A labelled input with its hint and its error (announced and tied to the input). */
 export function field(o: FieldOptions) {
   const describedBy = [o.hint ? `${o.id}-hint` : '', o.error ? `${o.id}-error` : ''].join(' ').trim();
