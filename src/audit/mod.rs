@@ -36,10 +36,13 @@ pub enum AuditEvent {
     ApiKeyDenied,
     /// A session confirmed its password again before a sensitive change.
     Reauthenticated,
+    /// An identity at another provider was linked to the account.
+    IdentityLinked,
+    IdentityUnlinked,
 }
 
 impl AuditEvent {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 20] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -58,6 +61,8 @@ impl AuditEvent {
         Self::ApiKeyRevoked,
         Self::ApiKeyDenied,
         Self::Reauthenticated,
+        Self::IdentityLinked,
+        Self::IdentityUnlinked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +85,8 @@ impl AuditEvent {
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyDenied => "api_key_denied",
             Self::Reauthenticated => "reauthenticated",
+            Self::IdentityLinked => "identity_linked",
+            Self::IdentityUnlinked => "identity_unlinked",
         }
     }
 

@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fresh sign-in",
         include_str!("../../migrations/0006_fresh_sign_in.sql"),
     ),
+    (
+        8,
+        "identities at other providers",
+        include_str!("../../migrations/0008_identities.sql"),
+    ),
 ];
 
 /// What only PostgreSQL needs, made idempotently after the migrations under their lock: the
