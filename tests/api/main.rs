@@ -25,6 +25,7 @@ mod mcp;
 mod metrics;
 mod postgres_tls;
 mod process;
+mod providers;
 mod rate_limits;
 mod reauth;
 mod recovery;

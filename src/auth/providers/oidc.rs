@@ -34,7 +34,7 @@ use crate::config::providers::OidcSettings;
 const FRESH_FOR: Duration = Duration::from_secs(60 * 60);
 /// After a failed discovery, sign-ins fail at once for this long instead of each waiting on a
 /// provider that is down.
-const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 /// An unknown signing key fetches the keys again only if they are older than this.
 const REFETCH_KEYS_AFTER: Duration = Duration::from_secs(60);
 
