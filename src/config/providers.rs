@@ -14,7 +14,7 @@ pub const GITHUB_API_URL: &str = "https://api.github.com";
 pub const GITHUB_ID: &str = "github";
 const OIDC_PREFIX: &str = "NEOFORGE_OIDC_";
 /// What may follow `NEOFORGE_OIDC_<ID>`.
-const OIDC_SUFFIXES: [&str; 4] = ["_ISSUER", "_CLIENT_ID", "_CLIENT_SECRET", "_NAME"];
+pub const OIDC_SUFFIXES: [&str; 4] = ["_ISSUER", "_CLIENT_ID", "_CLIENT_SECRET", "_NAME"];
 const MAX_ID_LEN: usize = 32;
 const MAX_NAME_LEN: usize = 40;
 
@@ -205,7 +205,10 @@ fn oidc_providers(
             let client_secret = required(partial.client_secret, "_CLIENT_SECRET")?.into();
             let name = match partial.name {
                 Some(name) if name.chars().count() > MAX_NAME_LEN => {
-                    bail!("{} must be at most {MAX_NAME_LEN} characters", variable("_NAME"))
+                    bail!(
+                        "{} must be at most {MAX_NAME_LEN} characters",
+                        variable("_NAME")
+                    )
                 }
                 Some(name) => name,
                 None => default_name(&id),
@@ -291,10 +294,19 @@ mod tests {
     fn oidc_providers_are_read_from_their_variables() {
         let settings = ProviderSettings::new(
             vars(&[
-                ("NEOFORGE_OIDC_GOOGLE_ISSUER", "https://accounts.google.com/"),
-                ("NEOFORGE_OIDC_GOOGLE_CLIENT_ID", "id.apps.googleusercontent.com"),
+                (
+                    "NEOFORGE_OIDC_GOOGLE_ISSUER",
+                    "https://accounts.google.com/",
+                ),
+                (
+                    "NEOFORGE_OIDC_GOOGLE_CLIENT_ID",
+                    "id.apps.googleusercontent.com",
+                ),
                 ("NEOFORGE_OIDC_GOOGLE_CLIENT_SECRET", "s3cret"),
-                ("NEOFORGE_OIDC_MY_CORP_ISSUER", "https://login.corp.example/realms/staff"),
+                (
+                    "NEOFORGE_OIDC_MY_CORP_ISSUER",
+                    "https://login.corp.example/realms/staff",
+                ),
                 ("NEOFORGE_OIDC_MY_CORP_CLIENT_ID", "neoforge"),
                 ("NEOFORGE_OIDC_MY_CORP_CLIENT_SECRET", "other"),
                 ("NEOFORGE_OIDC_MY_CORP_NAME", "Corp SSO"),

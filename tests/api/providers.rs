@@ -67,9 +67,7 @@ async fn at_provider(authorization_url: &str, login: &str) -> String {
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {
             let next = attempt.url();
-            if (next.host_str().unwrap_or_default(), next.port())
-                == (origin.0.as_str(), origin.1)
-            {
+            if (next.host_str().unwrap_or_default(), next.port()) == (origin.0.as_str(), origin.1) {
                 attempt.follow()
             } else {
                 attempt.stop()
@@ -78,7 +76,9 @@ async fn at_provider(authorization_url: &str, login: &str) -> String {
         .build()
         .unwrap();
     let response = browser
-        .get(format!("{authorization_url}&login_hint={login}&login={login}"))
+        .get(format!(
+            "{authorization_url}&login_hint={login}&login={login}"
+        ))
         .send()
         .await
         .unwrap();
@@ -116,7 +116,8 @@ fn landed(response: &reqwest::Response) -> Result<String, String> {
     assert!(
         cookies
             .iter()
-            .any(|cookie| cookie.starts_with("neoforge_provider_flow=;") && cookie.contains("Max-Age=0")),
+            .any(|cookie| cookie.starts_with("neoforge_provider_flow=;")
+                && cookie.contains("Max-Age=0")),
         "the flow cookie is cleared: {cookies:?}"
     );
     let refresh = cookies.iter().find_map(|cookie| {
@@ -167,7 +168,9 @@ async fn session(app: &TestApp, refresh_token: String) -> TestUser {
 
 async fn count(app: &TestApp, table_sql: &'static str) -> i64 {
     let mut conn = app.db.read().await.unwrap();
-    conn.query_one(table_sql, &[], |row| row.int(0)).await.unwrap()
+    conn.query_one(table_sql, &[], |row| row.int(0))
+        .await
+        .unwrap()
 }
 
 async fn users(app: &TestApp) -> i64 {
@@ -184,7 +187,10 @@ async fn identities(app: &TestApp, user: &TestUser) -> Value {
 async fn audit(app: &TestApp, event: &str) -> Vec<Value> {
     let admin = app.signed_in_admin().await;
     let response = app
-        .get(&format!("/api/admin/audit-log?event={event}&limit=100"), Some(&admin.token))
+        .get(
+            &format!("/api/admin/audit-log?event={event}&limit=100"),
+            Some(&admin.token),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     body(response).await["items"].as_array().unwrap().clone()
@@ -194,7 +200,12 @@ async fn verified_user(app: &TestApp) -> TestUser {
     let user = app.signed_in_user().await;
     let token = app.emailed_token(&user.email, "/verify-email").await;
     let verified = app
-        .send_json(Method::POST, "/api/auth/verify-email", None, &json!({"token": token}))
+        .send_json(
+            Method::POST,
+            "/api/auth/verify-email",
+            None,
+            &json!({"token": token}),
+        )
         .await;
     assert_eq!(verified.status(), StatusCode::NO_CONTENT);
     user
@@ -203,7 +214,10 @@ async fn verified_user(app: &TestApp) -> TestUser {
 #[tokio::test]
 async fn the_providers_are_listed_and_an_unknown_one_is_404() {
     let none = TestApp::spawn().await;
-    assert_eq!(body(none.get("/api/auth/providers", None).await).await, json!([]));
+    assert_eq!(
+        body(none.get("/api/auth/providers", None).await).await,
+        json!([])
+    );
 
     let github = FakeGitHub::start().await;
     let provider = OidcProvider::start(OIDC_REDIRECT, Options::default()).await;
@@ -236,7 +250,11 @@ async fn a_first_sign_in_creates_an_account_and_the_next_finds_it() {
     let started = start(&app, OIDC_ID).await;
     let authorize = Url::parse(&started.location).unwrap();
     let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
-    assert!(started.location.starts_with(&format!("{}/auth?", provider.issuer)));
+    assert!(
+        started
+            .location
+            .starts_with(&format!("{}/auth?", provider.issuer))
+    );
     assert_eq!(query["response_type"], "code");
     assert_eq!(query["client_id"], oidc_provider::CLIENT_ID);
     assert_eq!(query["redirect_uri"], OIDC_REDIRECT);
@@ -244,7 +262,10 @@ async fn a_first_sign_in_creates_an_account_and_the_next_finds_it() {
     assert_eq!(query["code_challenge"].len(), 43);
     assert!(query["state"].len() >= 32 && query["nonce"].len() >= 32);
     assert!(query["scope"].split(' ').any(|scope| scope == "openid"));
-    assert!(!started.cookie.contains(&query["state"]), "the cookie is not the state");
+    assert!(
+        !started.cookie.contains(&query["state"]),
+        "the cookie is not the state"
+    );
     let back = at_provider(&started.location, "ada").await;
     let refresh = landed(&callback(&app, &back, Some(&started.cookie)).await).unwrap();
     let user = session(&app, refresh).await;
@@ -294,19 +315,27 @@ async fn a_verified_email_links_the_identity_to_the_existing_account() {
     })
     .await;
     let owner = verified_user(&app).await;
-    provider.account("owner-sub", &owner.email, true, None).await;
+    provider
+        .account("owner-sub", &owner.email, true, None)
+        .await;
     let before = users(&app).await;
 
     let signed_in = sign_in(&app, "owner-sub").await.unwrap();
     assert_eq!(signed_in.id, owner.id);
     assert_eq!(users(&app).await, before);
     // The password and the existing session still work.
-    assert_eq!(app.login(&owner.email, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login(&owner.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(
         app.get("/api/users/me", Some(&owner.token)).await.status(),
         StatusCode::OK
     );
-    assert_eq!(identities(&app, &owner).await["items"][0]["provider"], "test");
+    assert_eq!(
+        identities(&app, &owner).await["items"][0]["provider"],
+        "test"
+    );
     let linked = audit(&app, "identity_linked").await;
     assert_eq!(linked[0]["user_id"], json!(owner.id));
     assert_eq!(linked[0]["details"]["via"], "verified_email");
@@ -319,7 +348,9 @@ async fn an_account_whose_address_was_never_verified_is_taken_back_by_its_owner(
     // Someone registered the address first, without ever proving it was theirs.
     let squatter = app.signed_in_user().await;
     let key = app.api_key(&squatter, &["todos:read"]).await;
-    provider.account("real-owner", &squatter.email, true, None).await;
+    provider
+        .account("real-owner", &squatter.email, true, None)
+        .await;
 
     let owner = sign_in(&app, "real-owner").await.unwrap();
     assert_eq!(owner.id, squatter.id);
@@ -349,10 +380,15 @@ async fn an_account_whose_address_was_never_verified_is_taken_back_by_its_owner(
 async fn an_unverified_provider_address_never_links() {
     let (provider, app) = provider_and_app(Options::default()).await;
     let owner = verified_user(&app).await;
-    provider.account("impostor", &owner.email, false, None).await;
+    provider
+        .account("impostor", &owner.email, false, None)
+        .await;
     let before = users(&app).await;
 
-    assert_eq!(sign_in(&app, "impostor").await.err().unwrap(), "email_unverified");
+    assert_eq!(
+        sign_in(&app, "impostor").await.err().unwrap(),
+        "email_unverified"
+    );
     assert_eq!(users(&app).await, before);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM identities").await, 0);
     assert_eq!(identities(&app, &owner).await["total"], 0);
@@ -375,14 +411,19 @@ async fn an_unverified_provider_address_never_links() {
 #[tokio::test]
 async fn a_deactivated_account_cannot_sign_in_through_a_provider() {
     let (provider, app) = provider_and_app(Options::default()).await;
-    provider.account("gone", "gone@example.com", true, None).await;
+    provider
+        .account("gone", "gone@example.com", true, None)
+        .await;
     let user = sign_in(&app, "gone").await.unwrap();
     app.sql(
         "UPDATE users SET is_active = 0 WHERE id = $1",
         &[user.id.into()],
     )
     .await;
-    assert_eq!(sign_in(&app, "gone").await.err().unwrap(), "account_disabled");
+    assert_eq!(
+        sign_in(&app, "gone").await.err().unwrap(),
+        "account_disabled"
+    );
 }
 
 #[tokio::test]
@@ -393,14 +434,19 @@ async fn the_callback_needs_the_browser_that_started_and_its_state() {
     // No flow cookie: another browser, or a link someone was sent.
     let started = start(&app, OIDC_ID).await;
     let back = at_provider(&started.location, "mallory").await;
-    assert_eq!(landed(&callback(&app, &back, None).await).err().unwrap(), "invalid_state");
+    assert_eq!(
+        landed(&callback(&app, &back, None).await).err().unwrap(),
+        "invalid_state"
+    );
 
     // Another flow's state.
     let started = start(&app, OIDC_ID).await;
     let other = start(&app, OIDC_ID).await;
     let back = at_provider(&started.location, "mallory").await;
     assert_eq!(
-        landed(&callback(&app, &back, Some(&other.cookie)).await).err().unwrap(),
+        landed(&callback(&app, &back, Some(&other.cookie)).await)
+            .err()
+            .unwrap(),
         "invalid_state"
     );
 
@@ -411,7 +457,11 @@ async fn the_callback_needs_the_browser_that_started_and_its_state() {
     let tampered: Vec<(String, String)> = url
         .query_pairs()
         .map(|(name, value)| {
-            let value = if name == "state" { format!("{value}x") } else { value.into_owned() };
+            let value = if name == "state" {
+                format!("{value}x")
+            } else {
+                value.into_owned()
+            };
             (name.into_owned(), value)
         })
         .collect();
@@ -421,13 +471,17 @@ async fn the_callback_needs_the_browser_that_started_and_its_state() {
         serde_urlencoded::to_string(&tampered).unwrap()
     );
     assert_eq!(
-        landed(&callback(&app, &tampered, Some(&started.cookie)).await).err().unwrap(),
+        landed(&callback(&app, &tampered, Some(&started.cookie)).await)
+            .err()
+            .unwrap(),
         "invalid_state"
     );
     // A forged cookie.
     let forged = format!("{}A", started.cookie);
     assert_eq!(
-        landed(&callback(&app, &back, Some(&forged)).await).err().unwrap(),
+        landed(&callback(&app, &back, Some(&forged)).await)
+            .err()
+            .unwrap(),
         "invalid_state"
     );
 
@@ -474,7 +528,11 @@ async fn an_id_token_for_another_nonce_is_refused() {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(name, value)| {
-            let value = if name == "nonce" { "attacker-nonce".to_owned() } else { value.into_owned() };
+            let value = if name == "nonce" {
+                "attacker-nonce".to_owned()
+            } else {
+                value.into_owned()
+            };
             (name.into_owned(), value)
         })
         .collect();
@@ -485,7 +543,9 @@ async fn an_id_token_for_another_nonce_is_refused() {
     );
     let back = at_provider(&changed, "nonce-victim").await;
     assert_eq!(
-        landed(&callback(&app, &back, Some(&started.cookie)).await).err().unwrap(),
+        landed(&callback(&app, &back, Some(&started.cookie)).await)
+            .err()
+            .unwrap(),
         "provider_error"
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 0);
@@ -499,7 +559,10 @@ async fn an_id_token_signed_with_a_key_the_provider_does_not_publish_is_refused(
     let settings = oidc_settings(&provider);
     let app = TestApp::spawn_with(|config| config.providers.oidc.push(settings)).await;
 
-    assert_eq!(sign_in(&app, "forged").await.err().unwrap(), "provider_error");
+    assert_eq!(
+        sign_in(&app, "forged").await.err().unwrap(),
+        "provider_error"
+    );
     assert_eq!(users(&app).await, 0);
     let failed = audit(&app, "login_failed").await;
     assert_eq!(failed[0]["details"]["reason"], "provider_rejected");
@@ -528,7 +591,9 @@ async fn an_error_from_the_provider_signs_nobody_in() {
     let back = at_provider(&started.location, "mixed-up").await;
     let mixed = back.replace("iss=", "iss=https%3A%2F%2Fevil.example&was=");
     assert_eq!(
-        landed(&callback(&app, &mixed, Some(&started.cookie)).await).err().unwrap(),
+        landed(&callback(&app, &mixed, Some(&started.cookie)).await)
+            .err()
+            .unwrap(),
         "provider_error"
     );
     assert_eq!(users(&app).await, 0);
@@ -549,7 +614,10 @@ async fn a_provider_that_is_down_costs_only_its_own_sign_ins() {
     })
     .await;
     // The server started, lists the provider, and sends a sign-in back with a reason.
-    assert_eq!(body(app.get("/api/auth/providers", None).await).await[0]["id"], "test");
+    assert_eq!(
+        body(app.get("/api/auth/providers", None).await).await[0]["id"],
+        "test"
+    );
     let response = app.get("/api/auth/providers/test/start", None).await;
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(
@@ -557,7 +625,10 @@ async fn a_provider_that_is_down_costs_only_its_own_sign_ins() {
         "/login?error=provider_unavailable"
     );
     let user = app.signed_in_user().await;
-    assert_eq!(app.get("/api/users/me", Some(&user.token)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/users/me", Some(&user.token)).await.status(),
+        StatusCode::OK
+    );
 
     // Once it is up, sign-in works without a restart.
     let provider = OidcProvider::start(
@@ -585,7 +656,9 @@ async fn a_provider_that_is_down_costs_only_its_own_sign_ins() {
 #[tokio::test]
 async fn the_last_way_to_sign_in_cannot_be_unlinked() {
     let (provider, app) = provider_and_app(Options::default()).await;
-    provider.account("only", "only@example.com", true, None).await;
+    provider
+        .account("only", "only@example.com", true, None)
+        .await;
     let user = sign_in(&app, "only").await.unwrap();
     let id = identities(&app, &user).await["items"][0]["id"]
         .as_str()
@@ -593,17 +666,33 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
         .to_owned();
     let path = format!("/api/users/me/identities/{id}");
 
-    let conflict = problem(app.delete(&path, Some(&user.token)).await, StatusCode::CONFLICT).await;
-    assert!(conflict["detail"].as_str().unwrap().contains("only way"), "{conflict}");
+    let conflict = problem(
+        app.delete(&path, Some(&user.token)).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(
+        conflict["detail"].as_str().unwrap().contains("only way"),
+        "{conflict}"
+    );
     assert_eq!(identities(&app, &user).await["total"], 1);
 
     // Another user's or an unknown link is not theirs to see.
     let stranger = app.signed_in_user().await;
-    problem(app.delete(&path, Some(&stranger.token)).await, StatusCode::NOT_FOUND).await;
-    let unknown = format!("/api/users/me/identities/{}", Uuid::now_v7());
-    problem(app.delete(&unknown, Some(&user.token)).await, StatusCode::NOT_FOUND).await;
     problem(
-        app.delete("/api/users/me/identities/not-an-id", Some(&user.token)).await,
+        app.delete(&path, Some(&stranger.token)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let unknown = format!("/api/users/me/identities/{}", Uuid::now_v7());
+    problem(
+        app.delete(&unknown, Some(&user.token)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        app.delete("/api/users/me/identities/not-an-id", Some(&user.token))
+            .await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -624,8 +713,14 @@ async fn a_link_can_go_while_a_password_remains_after_a_fresh_sign_in() {
     // An old sign-in must be confirmed first.
     app.age_sign_in(&owner).await;
     let stale = app.delete(&path, Some(&owner.token)).await;
-    let challenge = stale.headers()["www-authenticate"].to_str().unwrap().to_owned();
-    assert!(challenge.contains("insufficient_user_authentication"), "{challenge}");
+    let challenge = stale.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains("insufficient_user_authentication"),
+        "{challenge}"
+    );
     problem(stale, StatusCode::FORBIDDEN).await;
     let confirmed = app
         .send_json(
@@ -640,12 +735,19 @@ async fn a_link_can_go_while_a_password_remains_after_a_fresh_sign_in() {
     let unlinked = app.delete(&path, Some(&owner.token)).await;
     assert_eq!(unlinked.status(), StatusCode::NO_CONTENT);
     assert_eq!(identities(&app, &owner).await["total"], 0);
-    problem(app.delete(&path, Some(&owner.token)).await, StatusCode::NOT_FOUND).await;
+    problem(
+        app.delete(&path, Some(&owner.token)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let entries = audit(&app, "identity_unlinked").await;
     assert_eq!(entries[0]["user_id"], json!(owner.id));
     assert_eq!(entries[0]["details"]["provider"], "test");
     assert_eq!(entries[0]["details"]["identity_id"], json!(id));
-    assert_eq!(app.login(&owner.email, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login(&owner.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }
 
 fn github_settings(github: &FakeGitHub) -> GitHubSettings {
@@ -682,7 +784,9 @@ async fn github_signs_in_with_its_verified_primary_address() {
     let started = start(&app, "github").await;
     let authorize = Url::parse(&started.location).unwrap();
     assert_eq!(authorize.path(), "/login/oauth/authorize");
-    assert!(started.location.contains("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fapi%2Fauth%2Fproviders%2Fgithub%2Fcallback"));
+    assert!(started.location.contains(
+        "redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fapi%2Fauth%2Fproviders%2Fgithub%2Fcallback"
+    ));
     let user = github_sign_in(&app, "octocat").await.unwrap();
     let me = body(app.get("/api/users/me", Some(&user.token)).await).await;
     assert_eq!(me["email"], "octocat@example.com");
@@ -727,9 +831,13 @@ async fn github_signs_in_with_its_verified_primary_address() {
         .unwrap()
         .1
         .into_owned();
-    let back = format!("http://localhost:8000/api/auth/providers/github/callback?code=made-up&state={state}");
+    let back = format!(
+        "http://localhost:8000/api/auth/providers/github/callback?code=made-up&state={state}"
+    );
     assert_eq!(
-        landed(&callback(&app, &back, Some(&started.cookie)).await).err().unwrap(),
+        landed(&callback(&app, &back, Some(&started.cookie)).await)
+            .err()
+            .unwrap(),
         "provider_error"
     );
 }

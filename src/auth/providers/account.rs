@@ -35,8 +35,12 @@ pub enum Refusal {
     /// The provider shared no usable email address, and the identity is not linked yet.
     EmailMissing,
     /// The address belongs to an account here, and the provider does not vouch for it.
-    EmailUnverified { user_id: Uuid },
-    Deactivated { user_id: Uuid },
+    EmailUnverified {
+        user_id: Uuid,
+    },
+    Deactivated {
+        user_id: Uuid,
+    },
 }
 
 impl Refusal {
@@ -118,7 +122,9 @@ async fn resolve_once(
             .await?
             .ok_or(DbError::NoRows)?;
         if !user.is_active {
-            return Ok(Resolved::just(Err(Refusal::Deactivated { user_id: user.id })));
+            return Ok(Resolved::just(Err(Refusal::Deactivated {
+                user_id: user.id,
+            })));
         }
         repo::touch(&mut tx, link.id, email.as_ref().map(Email::as_str), now).await?;
         tx.commit().await?;
@@ -140,10 +146,14 @@ async fn resolve_once(
     };
     let user = match users_repo::find_by_email(&mut tx, email.as_str()).await? {
         Some(user) if !identity.email_verified => {
-            return Ok(Resolved::just(Err(Refusal::EmailUnverified { user_id: user.id })));
+            return Ok(Resolved::just(Err(Refusal::EmailUnverified {
+                user_id: user.id,
+            })));
         }
         Some(user) if !user.is_active => {
-            return Ok(Resolved::just(Err(Refusal::Deactivated { user_id: user.id })));
+            return Ok(Resolved::just(Err(Refusal::Deactivated {
+                user_id: user.id,
+            })));
         }
         Some(mut user) => {
             let link = link(user.id);
@@ -175,10 +185,7 @@ async fn resolve_once(
             let user = User {
                 id: Uuid::now_v7(),
                 email: email.as_str().to_owned(),
-                name: identity
-                    .name
-                    .as_deref()
-                    .and_then(|name| clean_name(name)),
+                name: identity.name.as_deref().and_then(|name| clean_name(name)),
                 password_hash: String::new(),
                 role: Role::User,
                 is_active: true,

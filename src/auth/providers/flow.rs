@@ -89,7 +89,8 @@ pub fn begin(secret: &SecretString, provider: &str, secure: bool) -> (FlowSecret
         path(provider),
         if secure { "; Secure" } else { "" }
     );
-    let cookie = HeaderValue::try_from(cookie).expect("a provider id and base64url are header-safe");
+    let cookie =
+        HeaderValue::try_from(cookie).expect("a provider id and base64url are header-safe");
     (key.secrets(provider, &seed), cookie)
 }
 
@@ -153,7 +154,11 @@ pub fn resume(
     let state_matches = state.is_some_and(|state| {
         // Compared as MACs, in constant time.
         key.mac(&["compare", state])
-            .verify_slice(&key.mac(&["compare", &secrets.state]).finalize().into_bytes())
+            .verify_slice(
+                &key.mac(&["compare", &secrets.state])
+                    .finalize()
+                    .into_bytes(),
+            )
             .is_ok()
     });
     if !state_matches {
@@ -191,7 +196,10 @@ mod tests {
     fn the_browser_that_began_resumes_with_the_same_secrets() {
         let (began, cookie) = begin(&secret(), "google", true);
         let text = cookie.to_str().unwrap();
-        assert!(text.contains("Path=/api/auth/providers/google/callback"), "{text}");
+        assert!(
+            text.contains("Path=/api/auth/providers/google/callback"),
+            "{text}"
+        );
         assert!(text.contains("HttpOnly; SameSite=Lax; Secure"), "{text}");
         let headers = request_with(&cookie);
         let resumed = resume(&secret(), "google", &headers, Some(&began.state)).unwrap();
@@ -217,7 +225,10 @@ mod tests {
             refused("google", &headers, Some("another")),
             FlowRefused::StateMismatch
         );
-        assert_eq!(refused("google", &headers, None), FlowRefused::StateMismatch);
+        assert_eq!(
+            refused("google", &headers, None),
+            FlowRefused::StateMismatch
+        );
         assert_eq!(
             refused("github", &headers, Some(&began.state)),
             FlowRefused::Forged
@@ -242,6 +253,11 @@ mod tests {
             FlowRefused::Forged
         );
         let cleared = clear("google", false);
-        assert!(cleared.to_str().unwrap().starts_with(&format!("{COOKIE}=; Max-Age=0")));
+        assert!(
+            cleared
+                .to_str()
+                .unwrap()
+                .starts_with(&format!("{COOKIE}=; Max-Age=0"))
+        );
     }
 }

@@ -107,23 +107,28 @@ impl GitHub {
         let user: GitHubUser = self.get(access_token, "/user").await?;
         // Without the `user:email` scope (an app that asked for less) this is a 404: the
         // public address is then all there is, unverified as far as we know.
-        let (email, email_verified) =
-            match self.get::<Vec<GitHubEmail>>(access_token, "/user/emails").await {
-                Ok(emails) => emails
-                    .into_iter()
-                    .find(|email| email.primary)
-                    .map_or((None, false), |email| (Some(email.email), email.verified)),
-                Err(ProviderError::Rejected(reason)) => {
-                    tracing::warn!(reason, "GitHub did not list the user's addresses");
-                    (user.email.clone(), false)
-                }
-                Err(unavailable) => return Err(unavailable),
-            };
+        let (email, email_verified) = match self
+            .get::<Vec<GitHubEmail>>(access_token, "/user/emails")
+            .await
+        {
+            Ok(emails) => emails
+                .into_iter()
+                .find(|email| email.primary)
+                .map_or((None, false), |email| (Some(email.email), email.verified)),
+            Err(ProviderError::Rejected(reason)) => {
+                tracing::warn!(reason, "GitHub did not list the user's addresses");
+                (user.email.clone(), false)
+            }
+            Err(unavailable) => return Err(unavailable),
+        };
         Ok(ExternalIdentity {
             subject: user.id.to_string(),
             email,
             email_verified,
-            name: user.name.filter(|name| !name.trim().is_empty()).or(Some(user.login)),
+            name: user
+                .name
+                .filter(|name| !name.trim().is_empty())
+                .or(Some(user.login)),
         })
     }
 
@@ -147,10 +152,14 @@ impl GitHub {
             .map_err(|err| ProviderError::Unavailable(format!("GitHub {path}: {err}")))?;
         let status = response.status();
         if status.is_server_error() {
-            return Err(ProviderError::Unavailable(format!("GitHub {path}: HTTP {status}")));
+            return Err(ProviderError::Unavailable(format!(
+                "GitHub {path}: HTTP {status}"
+            )));
         }
         if !status.is_success() {
-            return Err(ProviderError::Rejected(format!("GitHub {path}: HTTP {status}")));
+            return Err(ProviderError::Rejected(format!(
+                "GitHub {path}: HTTP {status}"
+            )));
         }
         serde_json::from_slice(response.body())
             .map_err(|err| ProviderError::Rejected(format!("GitHub {path}: {err}")))

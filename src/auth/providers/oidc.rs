@@ -54,7 +54,11 @@ struct Discovery {
 }
 
 impl Oidc {
-    pub fn new(settings: &OidcSettings, redirect: RedirectUrl, http: HttpClient) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: &OidcSettings,
+        redirect: RedirectUrl,
+        http: HttpClient,
+    ) -> anyhow::Result<Self> {
         let issuer = IssuerUrl::new(settings.issuer.clone()).map_err(|err| {
             anyhow::anyhow!("NEOFORGE_OIDC_{}_ISSUER: {err}", settings.id.to_uppercase())
         })?;
@@ -81,7 +85,11 @@ impl Oidc {
     ) -> Result<(Arc<CoreProviderMetadata>, Instant), ProviderError> {
         let mut discovery = self.discovery.lock().await;
         if let Some((metadata, fetched)) = &discovery.current {
-            let wanted_age = if refetch { REFETCH_KEYS_AFTER } else { FRESH_FOR };
+            let wanted_age = if refetch {
+                REFETCH_KEYS_AFTER
+            } else {
+                FRESH_FOR
+            };
             if fetched.elapsed() < wanted_age {
                 return Ok((Arc::clone(metadata), *fetched));
             }

@@ -91,7 +91,11 @@ async fn authorize(
         },
     );
     let state = param("state");
-    Redirect::to(&format!("{}?code={code}&state={state}", param("redirect_uri"))).into_response()
+    Redirect::to(&format!(
+        "{}?code={code}&state={state}",
+        param("redirect_uri")
+    ))
+    .into_response()
 }
 
 fn client_authenticated(headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
@@ -113,7 +117,8 @@ async fn access_token(
     body: axum::body::Bytes,
 ) -> Response {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap();
-    let error = |code: &str| axum::Json(json!({"error": code, "error_description": code})).into_response();
+    let error =
+        |code: &str| axum::Json(json!({"error": code, "error_description": code})).into_response();
     if !client_authenticated(&headers, &form) {
         return error("incorrect_client_credentials");
     }
@@ -131,8 +136,10 @@ async fn access_token(
     }
     let token = format!("gho_{}", uuid::Uuid::new_v4().simple());
     world.tokens.insert(token.clone(), grant.login);
-    axum::Json(json!({"access_token": token, "token_type": "bearer", "scope": "read:user,user:email"}))
-        .into_response()
+    axum::Json(
+        json!({"access_token": token, "token_type": "bearer", "scope": "read:user,user:email"}),
+    )
+    .into_response()
 }
 
 fn signed_in_user(shared: &Shared, headers: &HeaderMap) -> Option<GitHubUser> {
@@ -141,7 +148,10 @@ fn signed_in_user(shared: &Shared, headers: &HeaderMap) -> Option<GitHubUser> {
         .to_str()
         .ok()?
         .strip_prefix("Bearer ")?;
-    assert!(headers.contains_key(header::USER_AGENT), "GitHub requires a User-Agent");
+    assert!(
+        headers.contains_key(header::USER_AGENT),
+        "GitHub requires a User-Agent"
+    );
     let world = shared.0.lock().unwrap();
     let login = world.tokens.get(token)?;
     world.users.get(login).cloned()

@@ -38,13 +38,19 @@ fn harness_dir() -> PathBuf {
 /// `npm ci` once per test run, when the packages are missing or older than the lockfile.
 fn install_once() {
     static INSTALLED: Mutex<bool> = Mutex::new(false);
-    let mut installed = INSTALLED.lock().unwrap_or_else(|poison| poison.into_inner());
+    let mut installed = INSTALLED
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     if *installed {
         return;
     }
     let dir = harness_dir();
     let marker = dir.join("node_modules/.package-lock.json");
-    let modified = |path: &Path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok();
+    let modified = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|meta| meta.modified())
+            .ok()
+    };
     let fresh = matches!(
         (modified(&marker), modified(&dir.join("package-lock.json"))),
         (Some(installed), Some(locked)) if installed >= locked
