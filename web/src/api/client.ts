@@ -11,11 +11,13 @@ import type {
   CreateApiKey,
   CreateTodo,
   CreatedApiKey,
+  Identity,
   LoginRequest,
   Page,
   Plan,
   PlanRequest,
   Problem,
+  Provider,
   RegisterRequest,
   Session,
   Todo,
@@ -154,6 +156,11 @@ export const resetPassword = (token: string, newPassword: string) =>
     auth: false,
   });
 
+/** The identity providers to offer on the sign-in page (empty when none is configured). */
+export const listProviders = () => request<Provider[]>('/api/auth/providers', { auth: false });
+/** Where the browser goes (a full page load) to sign in at a provider. */
+export const providerStartUrl = (id: string) => `/api/auth/providers/${encodeURIComponent(id)}/start`;
+
 // The current user
 export const me = () => request<User>('/api/users/me');
 export const updateMe = (body: UpdateMeRequest) =>
@@ -173,6 +180,9 @@ export const listApiKeys = (limit: number, offset: number) =>
 /** No `Idempotency-Key`: a replayed answer would be a second copy of the secret it carries. */
 export const createApiKey = (body: CreateApiKey) =>
   request<CreatedApiKey>('/api/users/me/api-keys', { method: 'POST', body });
+export const listIdentities = () => request<Page<Identity>>('/api/users/me/identities?limit=100');
+export const unlinkIdentity = (id: string) =>
+  request<void>(`/api/users/me/identities/${encodeURIComponent(id)}`, { method: 'DELETE' });
 export const revokeApiKey = (id: string) =>
   request<void>(`/api/users/me/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
 

@@ -35,6 +35,10 @@ export type PlanRequest = Schemas['PlanRequest'];
 /** Proposed todos: nothing is created until the client creates them. */
 export type Plan = Schemas['Plan'];
 export type CreateApiKey = Schemas['CreateApiKey'];
+/** An identity provider the sign-in page offers ("Continue with …"). */
+export type Provider = Schemas['ProviderInfo'];
+/** An account at another provider linked to the user's. */
+export type Identity = Schemas['IdentityResponse'];
 
 export type TodoFilter = 'all' | 'active' | 'completed';
 

@@ -73,8 +73,19 @@ function signedOut() {
   if (state.status !== 'signed-out') setState({ status: 'signed-out' });
 }
 
+/** A provider sign-in lands on `/app?signed_in=1` with a fresh refresh cookie: remember that
+ * there is a session to resume, and drop the marker from the address. */
+function arrivedSignedIn() {
+  const url = new URL(location.href);
+  if (url.searchParams.get('signed_in') !== '1') return;
+  localStorage.setItem(HINT, '1');
+  url.searchParams.delete('signed_in');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+}
+
 /** On start: resume the session from the cookie, or from the cache when offline. */
 export async function startSession(): Promise<void> {
+  arrivedSignedIn();
   if (!mayHaveSession()) {
     signedOut();
     return;

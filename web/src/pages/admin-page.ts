@@ -29,6 +29,8 @@ const AUDIT_EVENTS: AuditEvent[] = [
   'api_key_revoked',
   'api_key_denied',
   'reauthenticated',
+  'identity_linked',
+  'identity_unlinked',
 ];
 
 export class AdminPage extends LitElement {

@@ -1,5 +1,6 @@
 import { html } from 'lit';
 import { ApiError, register } from '../api/client';
+import '../components/nf-provider-buttons';
 import { field, formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
 
@@ -45,6 +46,7 @@ export class RegisterPage extends FormPage {
     return html`<div class="page narrow">
       <h1 tabindex="-1">Create your account</h1>
       ${formMessage(this.message)}
+      <nf-provider-buttons></nf-provider-buttons>
       <form @submit=${this.onSubmit} novalidate>
         ${field({ id: 'name', label: 'Name', autocomplete: 'name', required: false, hint: 'Optional: how we greet you.', error: this.errors.name })}
         ${field({ id: 'email', label: 'Email', type: 'email', autocomplete: 'email', error: this.errors.email })}

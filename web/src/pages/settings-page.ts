@@ -1,5 +1,5 @@
 // Settings: profile name, sign-in methods (password; linked accounts, two-factor and passkeys
-// as their own components), sessions (with revoke), API keys and MCP, theme, account deletion.
+// as their own components: settings-linked-accounts, …), sessions (with revoke), API keys and MCP, theme, account deletion.
 import { css, html, nothing } from 'lit';
 import * as api from '../api/client';
 import { describeError } from '../api/client';
@@ -12,6 +12,7 @@ import { field, formMessage } from '../styles/shared';
 import { type Theme, getTheme, setTheme } from '../theme';
 import { FormPage } from './form-page';
 import './settings-api-keys';
+import './settings-linked-accounts';
 import { settingsStyles } from './settings-page.styles';
 
 type Section = 'profile' | 'password' | 'delete';
@@ -222,6 +223,7 @@ export class SettingsPage extends FormPage {
             <p><button class="primary" type="submit" ?disabled=${this.busy}>${user.has_password ? 'Change password' : 'Set password'}</button></p>
           </form>
         </div>
+        <settings-linked-accounts class="method"></settings-linked-accounts>
       </section>
 
       <section class="card" aria-labelledby="sessions-title">
