@@ -185,7 +185,7 @@ async fn resolve_once(
             let user = User {
                 id: Uuid::now_v7(),
                 email: email.as_str().to_owned(),
-                name: identity.name.as_deref().and_then(|name| clean_name(name)),
+                name: identity.name.as_deref().and_then(clean_name),
                 password_hash: String::new(),
                 role: Role::User,
                 is_active: true,

@@ -40,9 +40,10 @@ pub struct Provider {
     kind: Kind,
 }
 
+/// Boxed: the two clients differ in size, and a provider is built once.
 enum Kind {
-    Oidc(Oidc),
-    GitHub(GitHub),
+    Oidc(Box<Oidc>),
+    GitHub(Box<GitHub>),
 }
 
 /// A provider as the sign-in page lists it.
@@ -97,14 +98,22 @@ impl Providers {
             providers.push(Provider {
                 id: oidc.id.clone(),
                 name: oidc.name.clone(),
-                kind: Kind::Oidc(Oidc::new(oidc, redirect(&oidc.id)?, http.clone())?),
+                kind: Kind::Oidc(Box::new(Oidc::new(
+                    oidc,
+                    redirect(&oidc.id)?,
+                    http.clone(),
+                )?)),
             });
         }
         if let Some(github) = &configured.github {
             providers.push(Provider {
                 id: GITHUB_ID.to_owned(),
                 name: "GitHub".to_owned(),
-                kind: Kind::GitHub(GitHub::new(github, redirect(GITHUB_ID)?, http.clone())?),
+                kind: Kind::GitHub(Box::new(GitHub::new(
+                    github,
+                    redirect(GITHUB_ID)?,
+                    http.clone(),
+                )?)),
             });
         }
         providers.sort_by(|a, b| a.id.cmp(&b.id));
