@@ -822,6 +822,17 @@ async fn github_signs_in_with_its_verified_primary_address() {
         github_sign_in(&app, "claimer").await.err().unwrap(),
         "email_unverified"
     );
+    // No address at all (GitHub lists none): nothing to make an account with.
+    github.add_user(GitHubUser {
+        id: 100,
+        login: "no-address".into(),
+        name: None,
+        emails: Vec::new(),
+    });
+    assert_eq!(
+        github_sign_in(&app, "no-address").await.err().unwrap(),
+        "email_missing"
+    );
     // A code that does not redeem (GitHub answers 200 with an error) is refused.
     let started = start(&app, "github").await;
     let state = Url::parse(&started.location)

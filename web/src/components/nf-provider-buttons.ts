@@ -3,6 +3,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import * as api from '../api/client';
 import type { Provider } from '../api/types';
+import { rememberAfterProviderSignIn } from '../auth/session';
 import { shared } from '../styles/shared';
 
 export class NfProviderButtons extends LitElement {
@@ -55,11 +56,18 @@ export class NfProviderButtons extends LitElement {
     );
   }
 
+  /** Off to the provider: come back to the page the sign-in was for. */
+  private leaving() {
+    rememberAfterProviderSignIn(new URLSearchParams(location.search).get('next'));
+  }
+
   render() {
     if (this.providers.length === 0) return nothing;
     return html`<ul aria-label="Sign in with another account">
         ${this.providers.map(
-          (provider) => html`<li><a class="button" href=${api.providerStartUrl(provider.id)}>Continue with ${provider.name}</a></li>`,
+          (provider) => html`<li>
+            <a class="button" href=${api.providerStartUrl(provider.id)} @click=${this.leaving}>Continue with ${provider.name}</a>
+          </li>`,
         )}
       </ul>
       <p class="or">or with your email address</p>`;
