@@ -45,7 +45,7 @@ test('continue with a provider: its login and consent, then the app, signed in',
   await expect(linked.getByRole('listitem')).toHaveCount(1);
 
   // Signing in again through the provider is the same account.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.goto('/login');
   await page.getByRole('link', { name: `Continue with ${OIDC_NAME}` }).click();
   // The provider remembers this browser: straight back, signed in.
