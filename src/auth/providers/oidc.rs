@@ -18,8 +18,9 @@ use openidconnect::core::{
 use openidconnect::url::Url;
 use openidconnect::{
     AuthType, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, SignatureVerificationError, TokenResponse,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
+    SignatureVerificationError, TokenResponse,
 };
 use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
@@ -37,6 +38,17 @@ const FRESH_FOR: Duration = Duration::from_secs(60 * 60);
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 /// An unknown signing key fetches the keys again only if they are older than this.
 const REFETCH_KEYS_AFTER: Duration = Duration::from_secs(60);
+
+/// A client made from a discovered document: the authorization endpoint is known, the token
+/// and userinfo endpoints are as the document says.
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 pub struct Oidc {
     issuer: IssuerUrl,
@@ -126,17 +138,7 @@ impl Oidc {
         let _ = self.metadata(false).await;
     }
 
-    fn client(
-        &self,
-        metadata: &CoreProviderMetadata,
-    ) -> openidconnect::core::CoreClient<
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    > {
+    fn client(&self, metadata: &CoreProviderMetadata) -> Client {
         // client_secret_basic unless the provider only takes the secret in the body.
         let basic = metadata
             .token_endpoint_auth_methods_supported()
