@@ -24,6 +24,7 @@ pub mod state;
 pub mod telemetry;
 pub mod time;
 pub mod todos;
+pub mod two_factor;
 pub mod users;
 pub mod web;
 

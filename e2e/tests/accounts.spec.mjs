@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { api, capture, signInThroughUi, uniqueEmail } from './helpers.mjs';
 import { linkFromMail } from './mail.mjs';
 
-test('sign up, verify the address from the email, sign in', async ({ page }) => {
+test('sign up lands signed in, the banner resends the link, verify from the email, sign in again', async ({ page }) => {
   const email = uniqueEmail('signup');
   const password = 'a long enough passphrase';
   await page.goto('/register');
@@ -21,19 +21,28 @@ test('sign up, verify the address from the email, sign in', async ({ page }) => 
   await page.getByLabel('Password').fill(password);
   const started = Date.now() - 1000;
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
-  await expect(page.getByText(email)).toBeVisible();
+  // Signed in at once, with a banner until the address is confirmed.
+  await expect(page).toHaveURL(/\/app$/);
+  const banner = page.getByRole('region', { name: 'Confirm your email address' });
+  await expect(banner).toContainText(email);
+  const first = await linkFromMail(email, '/verify-email', { after: started });
+  await banner.getByRole('button', { name: 'Send the link again' }).click();
+  await expect(banner.getByRole('status')).toHaveText(/^Sent\./);
+  await capture(page, 'verify-banner');
 
-  const link = await linkFromMail(email, '/verify-email', { after: started });
+  const link = await linkFromMail(email, '/verify-email', { except: first });
   const url = new URL(link);
   await page.goto(url.pathname + url.search);
   await expect(page.getByRole('heading', { name: 'Your email is verified' })).toBeVisible();
+  await expect(banner).toHaveCount(0);
   await capture(page, 'verify-email');
 
   // A used link is refused in plain words.
   await page.reload();
   await expect(page.getByRole('heading', { name: 'We could not verify your email' })).toBeVisible();
   await expect(page.getByText('This link has expired or was already used.')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
 
   await page.goto('/login');
   await capture(page, 'login');
@@ -124,4 +133,22 @@ test('settings: name, theme, sessions, password and account deletion', async ({ 
   await expect(page).toHaveURL(/\/$/);
   const gone = await api('POST', '/api/auth/login', { body: { email, password: 'an even better passphrase' } });
   expect(gone.status).toBe(401);
+});
+
+test('a long email address wraps on a 320 px screen', async ({ page }) => {
+  await page.setViewportSize({ width: 320, height: 700 });
+  // Long, but deliverable: a local part has at most 64 characters, so the length is in the domain.
+  const email = uniqueEmail('long-mailbox').replace('@example.test', '@mail.a-rather-long-department-name.of-an-example-company.test');
+  const password = 'a long enough passphrase';
+  expect((await api('POST', '/api/auth/register', { body: { email, password } })).status).toBe(201);
+  await signInThroughUi(page, { email, password });
+  const widthOf = () => page.evaluate(() => document.documentElement.scrollWidth);
+
+  await expect(page.getByRole('region', { name: 'Confirm your email address' })).toContainText(email);
+  expect(await widthOf()).toBeLessThanOrEqual(320);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  await expect(page.getByText(email).first()).toBeVisible();
+  expect(await widthOf()).toBeLessThanOrEqual(320);
+  await capture(page, 'settings-320');
 });

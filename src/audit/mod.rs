@@ -36,13 +36,18 @@ pub enum AuditEvent {
     ApiKeyDenied,
     /// A session confirmed its password again before a sensitive change.
     Reauthenticated,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    /// A recovery code stood in for the authenticator app at sign-in.
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
     /// An identity at another provider was linked to the account.
     IdentityLinked,
     IdentityUnlinked,
 }
 
 impl AuditEvent {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 24] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -61,6 +66,10 @@ impl AuditEvent {
         Self::ApiKeyRevoked,
         Self::ApiKeyDenied,
         Self::Reauthenticated,
+        Self::TwoFactorEnabled,
+        Self::TwoFactorDisabled,
+        Self::RecoveryCodeUsed,
+        Self::RecoveryCodesRegenerated,
         Self::IdentityLinked,
         Self::IdentityUnlinked,
     ];
@@ -85,6 +94,10 @@ impl AuditEvent {
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyDenied => "api_key_denied",
             Self::Reauthenticated => "reauthenticated",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Self::IdentityLinked => "identity_linked",
             Self::IdentityUnlinked => "identity_unlinked",
         }

@@ -28,14 +28,16 @@ use crate::time::Timestamp;
 /// Ended sessions and used email tokens are kept this long for the record, then deleted.
 const KEEP_ENDED: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
-/// Delete sessions and email tokens that ended over a week ago, and rotated-out refresh
-/// tokens older than a session can live.
+/// Delete sessions and email tokens that ended over a week ago, rotated-out refresh tokens
+/// older than a session can live, and expired second-factor sign-ins.
 pub async fn purge_expired(db: &Db) -> Result<u64, DbError> {
     let now = Timestamp::now().as_millis();
     let cutoff = Timestamp::from_millis(now - KEEP_ENDED.as_millis() as i64);
     let rotated_cutoff = Timestamp::from_millis(now - routes::SESSION_TTL.as_millis() as i64);
+    let now_ts = Timestamp::from_millis(now);
     let mut conn = db.write().await?;
     Ok(repo::purge_ended(&mut conn, cutoff).await?
         + repo::purge_email_tokens(&mut conn, cutoff).await?
-        + repo::purge_used_tokens(&mut conn, rotated_cutoff).await?)
+        + repo::purge_used_tokens(&mut conn, rotated_cutoff).await?
+        + crate::two_factor::repo::purge_challenges(&mut conn, now_ts).await?)
 }

@@ -39,7 +39,10 @@ impl Email {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
             })
-            && !email.chars().any(char::is_whitespace);
+            && !email.chars().any(char::is_whitespace)
+            // What the mailer can send to (a local part of at most 64 characters, a
+            // well-formed domain): an account must be able to receive its own emails.
+            && email.parse::<lettre::Address>().is_ok();
         if valid_shape {
             Ok(Self(email))
         } else {
@@ -295,7 +298,10 @@ mod tests {
         }
 
         #[test]
-        fn plausible_addresses_are_accepted(local in "[a-z0-9._+-]{1,20}", domain in "[a-z0-9-]{1,20}\\.[a-z]{2,6}") {
+        fn plausible_addresses_are_accepted(
+            local in "[a-z0-9_+-]{1,10}(\\.[a-z0-9_+-]{1,9})?",
+            domain in "[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?\\.[a-z]{2,6}",
+        ) {
             let raw = format!(" {}@{} ", local.to_uppercase(), domain);
             let email = Email::parse(&raw).unwrap();
             prop_assert_eq!(email.as_str(), format!("{local}@{domain}"));
@@ -317,9 +323,12 @@ mod tests {
             "a b@example.com",
             "a@b@c.com",
             "ada@.com",
+            // RFC 5321: a local part has at most 64 characters.
+            &format!("{}@example.com", "a".repeat(65)),
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(64))).is_ok());
     }
 
     #[test]

@@ -30,6 +30,7 @@ use crate::http::responses;
 use crate::jobs::{Job, JobQueue};
 use crate::state::AppState;
 use crate::time::Timestamp;
+use crate::two_factor::model::MfaRequired;
 use crate::users::model::{Role, User, UserResponse};
 use crate::users::repo as users_repo;
 
@@ -129,11 +130,16 @@ pub enum SignInResponses {
     TooManyRequests(#[ref_response] responses::TooManyRequests),
 }
 
+const MFA_REQUIRED: &str = "The password is right and the account has two-factor \
+    authentication on: send `mfa_token` with a code to `POST /api/auth/mfa` within `expires_in` \
+    seconds";
+
 /// Sign in with email and password. An unknown email and a wrong password get the same
-/// answer; repeated failures are rate limited (`429`).
+/// answer; repeated failures are rate limited (`429`). With two-factor on, the answer is
+/// `202` with an `mfa_token` to complete at `/api/auth/mfa`.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth",
     request_body = crate::auth::model::LoginRequestSchema,
-    responses(SignInResponses))]
+    responses(SignInResponses, (status = 202, description = MFA_REQUIRED, body = MfaRequired)))]
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
@@ -148,7 +154,7 @@ async fn login(
 #[utoipa::path(post, path = "/api/auth/token", tag = "auth",
     request_body(content = crate::auth::model::TokenFormSchema,
         content_type = "application/x-www-form-urlencoded"),
-    responses(SignInResponses))]
+    responses(SignInResponses, (status = 202, description = MFA_REQUIRED, body = MfaRequired)))]
 #[tracing::instrument(skip_all)]
 async fn token_form(
     State(state): State<AppState>,

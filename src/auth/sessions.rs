@@ -52,12 +52,14 @@ pub async fn forget(state: &AppState, session_ids: &[Uuid]) {
     state.events.sessions_ended(session_ids).await;
 }
 
-/// End every session of the user (except `keep`) in this transaction; returns the ids to
-/// [`forget`] once it commits.
+/// End every session of the user (except `keep`) in this transaction, and every sign-in
+/// still waiting for its second factor (a password change or reset ends those too); returns
+/// the ids to [`forget`] once it commits.
 pub async fn revoke_all(
     conn: &mut Conn,
     user_id: Uuid,
     keep: Option<Uuid>,
 ) -> Result<Vec<Uuid>, DbError> {
+    crate::two_factor::repo::end_challenges(conn, user_id).await?;
     repo::revoke_all(conn, user_id, keep, Timestamp::now()).await
 }

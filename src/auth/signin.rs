@@ -17,6 +17,8 @@ use crate::error::ApiError;
 use crate::http::client::ClientInfo;
 use crate::state::AppState;
 use crate::time::Timestamp;
+use crate::two_factor;
+use crate::two_factor::model::MfaRequired;
 use crate::users::model::User;
 
 /// How the user proved who they are, as the audit log records it.
@@ -116,13 +118,52 @@ pub async fn open_session(
     SignedIn::for_session(state, user.id, session.id, refresh_token)
 }
 
-/// What a correct email and password lead to: a session.
+/// Where a first factor leads: a session, or, with two-factor on, the second step. A first
+/// factor that answers with a redirect (a provider's callback) hands the second step to the
+/// web app as `/login#mfa_token=…&expires_in=…`, which the login page picks up.
+pub enum FirstFactorOutcome {
+    SignedIn(SignedIn),
+    /// `202 {"mfa_required": true, "mfa_token", "expires_in"}`: complete the sign-in with
+    /// `POST /api/auth/mfa`.
+    MfaRequired(MfaRequired),
+}
+
+impl IntoResponse for FirstFactorOutcome {
+    fn into_response(self) -> Response {
+        match self {
+            Self::SignedIn(signed_in) => signed_in.into_response(),
+            Self::MfaRequired(pending) => pending.into_response(),
+        }
+    }
+}
+
+/// `user` has just passed a first factor (`method`): open the session, unless the account
+/// has two-factor on, in which case hand out the token for the second step. Every way of
+/// signing in that is not itself a second factor goes through here. The caller has checked
+/// that the account is active; `details` go into the audit record of the session.
+pub async fn after_first_factor(
+    state: &AppState,
+    user: &User,
+    client: &ClientInfo,
+    method: SignInMethod,
+    details: serde_json::Value,
+) -> Result<FirstFactorOutcome, ApiError> {
+    if two_factor::challenge::required(state, user.id).await? {
+        let pending = two_factor::challenge::issue(state, user, method).await?;
+        return Ok(FirstFactorOutcome::MfaRequired(pending));
+    }
+    open_session(state, user, client, method, details)
+        .await
+        .map(FirstFactorOutcome::SignedIn)
+}
+
+/// What a correct email and password lead to: a session, or the second step.
 pub async fn password_verified(
     state: &AppState,
     user: &User,
     client: &ClientInfo,
 ) -> Result<Response, ApiError> {
-    open_session(state, user, client, SignInMethod::Password, json!({}))
+    after_first_factor(state, user, client, SignInMethod::Password, json!({}))
         .await
         .map(IntoResponse::into_response)
 }

@@ -7,6 +7,10 @@
 //! own IP keeps its own budget; every window ends by itself, and a password reset clears the
 //! account's counters, so nobody can lock an account forever. Every attempt also counts
 //! against the client IP.
+//!
+//! The second step of a two-factor sign-in (`/api/auth/mfa`) counts every attempt against
+//! the account, right or wrong, so no burst of concurrent guesses passes the limit; besides,
+//! five wrong codes end each sign-in attempt, and each new one needs the password again.
 
 use anyhow::anyhow;
 use clap::Args;
@@ -16,6 +20,10 @@ use crate::config::Policy;
 const RATE_SIGNIN: &str = "30/1m";
 const RATE_SIGNIN_FAILURES: &str = "5/15m";
 const RATE_SIGNIN_FAILURES_ACCOUNT: &str = "50/1h";
+/// Ten codes an hour: a guesser who has the password needs about two and a half years of
+/// non-stop guessing for an even chance at one of the three codes accepted at any moment,
+/// while the owner who mistypes a few times is not locked out.
+const RATE_MFA: &str = "10/1h";
 const RATE_SIGNUP: &str = "20/1h";
 const RATE_TOKENS: &str = "60/1m";
 const RATE_FORGOT_PASSWORD: &str = "10/15m";
@@ -28,7 +36,8 @@ const RATE_API: &str = "50000/1s";
 /// Rate limits, each `COUNT/WINDOW` (`20/1h`, `5/15m`, `30/1m`; units `s`, `m`, `h`, `d`).
 #[derive(Args, Clone)]
 pub struct RateLimitArgs {
-    /// Sign-in attempts per client IP (`/api/auth/login` and `/api/auth/token`).
+    /// Sign-in attempts per client IP (`/api/auth/login`, `/api/auth/token` and
+    /// `/api/auth/mfa`).
     #[arg(
         long = "rate-signin",
         global = true,
@@ -52,6 +61,14 @@ pub struct RateLimitArgs {
         default_value = RATE_SIGNIN_FAILURES_ACCOUNT,
     )]
     pub signin_failures_account: String,
+    /// Second-factor codes tried per account (`/api/auth/mfa`), right or wrong.
+    #[arg(
+        long = "rate-mfa",
+        global = true,
+        env = "NEOFORGE_RATE_MFA",
+        default_value = RATE_MFA,
+    )]
+    pub mfa: String,
     /// Sign-ups per client IP.
     #[arg(
         long = "rate-signup",
@@ -110,6 +127,7 @@ impl Default for RateLimitArgs {
             signin: RATE_SIGNIN.into(),
             signin_failures: RATE_SIGNIN_FAILURES.into(),
             signin_failures_account: RATE_SIGNIN_FAILURES_ACCOUNT.into(),
+            mfa: RATE_MFA.into(),
             signup: RATE_SIGNUP.into(),
             tokens: RATE_TOKENS.into(),
             forgot_password: RATE_FORGOT_PASSWORD.into(),
@@ -129,6 +147,8 @@ pub struct RateLimits {
     pub failed_login_per_account_ip: Policy,
     /// Failed sign-ins per account from anywhere.
     pub failed_login_per_account: Policy,
+    /// Second-factor codes tried per account, right or wrong.
+    pub mfa_per_account: Policy,
     /// Sign-ups per client IP.
     pub register_per_ip: Policy,
     /// Refreshes, verifications and resets per client IP (token guessing).
@@ -172,6 +192,7 @@ impl RateLimits {
                 "NEOFORGE_RATE_SIGNIN_FAILURES_ACCOUNT",
                 &args.signin_failures_account,
             )?,
+            mfa_per_account: policy("mfa_account", "NEOFORGE_RATE_MFA", &args.mfa)?,
             register_per_ip: policy("register_ip", "NEOFORGE_RATE_SIGNUP", &args.signup)?,
             token_per_ip: policy("token_ip", "NEOFORGE_RATE_TOKENS", &args.tokens)?,
             forgot_per_ip: policy(
@@ -226,6 +247,7 @@ mod tests {
             limits.login_per_ip,
             limits.failed_login_per_account_ip,
             limits.failed_login_per_account,
+            limits.mfa_per_account,
             limits.register_per_ip,
             limits.token_per_ip,
             limits.forgot_per_ip,
@@ -236,7 +258,7 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "30/1m", "5/15m", "50/1h", "20/1h", "60/1m", "10/15m", "3/1h", "3/1h"
+                "30/1m", "5/15m", "50/1h", "10/1h", "20/1h", "60/1m", "10/15m", "3/1h", "3/1h"
             ]
         );
         assert_eq!(limits.api_per_user.unwrap().to_string(), "50000/1s");
@@ -247,7 +269,7 @@ mod tests {
     #[test]
     fn a_bad_rate_limit_is_refused_naming_its_variable() {
         let rate_settings = rate_settings();
-        assert_eq!(rate_settings.len(), 9, "{rate_settings:?}");
+        assert_eq!(rate_settings.len(), 10, "{rate_settings:?}");
         for (name, flag) in &rate_settings {
             for bad in ["20", "0/1h", "20/1w", "20/2d"] {
                 let err = settings_from(&[flag, bad]).err().expect(name);

@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0006_fresh_sign_in.sql"),
     ),
     (
+        7,
+        "two-factor authentication",
+        include_str!("../../migrations/0007_two_factor.sql"),
+    ),
+    (
         8,
         "identities at other providers",
         include_str!("../../migrations/0008_identities.sql"),

@@ -14,7 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{rate_limit, responses};
 use crate::state::AppState;
-use crate::{admin, assistant, auth, events, http, todos, users};
+use crate::{admin, assistant, auth, events, http, todos, two_factor, users};
 
 pub const BEARER_SCHEME: &str = "bearer";
 /// The same bearer token, obtained through the password form: lets the docs sign in.
@@ -91,6 +91,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(http::metrics::router())
         .merge(auth::routes::router())
         .merge(users::routes::router())
+        .merge(two_factor::routes::router())
         .merge(todos::routes::router())
         .merge(events::routes::router())
         .merge(admin::routes::router())

@@ -68,8 +68,25 @@ pub struct UserResponse {
     /// Whether the account has a password (one created by signing in with another identity
     /// provider has none until it sets one through "forgot password").
     pub has_password: bool,
+    /// Whether signing in needs a second factor (an authenticator app code or a recovery
+    /// code).
+    pub mfa_enabled: bool,
+    /// Unused recovery codes; `0` while two-factor is off.
+    #[schema(example = 10)]
+    pub recovery_codes_remaining: i64,
 }
 
+impl UserResponse {
+    /// With the account's two-factor status, which the user row does not hold.
+    pub fn with_two_factor(mut self, (enabled, recovery_codes_left): (bool, i64)) -> Self {
+        self.mfa_enabled = enabled;
+        self.recovery_codes_remaining = recovery_codes_left;
+        self
+    }
+}
+
+/// A new or just-loaded account, its two-factor status not looked up (it is off for a new
+/// account): see [`UserResponse::with_two_factor`].
 impl From<User> for UserResponse {
     fn from(user: User) -> Self {
         Self {
@@ -80,6 +97,8 @@ impl From<User> for UserResponse {
             role: user.role,
             email_verified: user.email_verified,
             created_at: user.created_at,
+            mfa_enabled: false,
+            recovery_codes_remaining: 0,
         }
     }
 }
@@ -94,6 +113,10 @@ pub struct SessionResponse {
     #[schema(value_type = String, format = DateTime)]
     pub last_used_at: Timestamp,
     pub user_agent: Option<String>,
+    /// The device in words, read from `user_agent` ("Chrome on Linux"); `null` when it
+    /// names nothing recognisable.
+    #[schema(example = "Chrome on Linux")]
+    pub device: Option<String>,
     /// Whether this is the session of the access token making the request.
     pub current: bool,
 }

@@ -19,6 +19,7 @@ use crate::http::json::ValidJson;
 use crate::http::responses;
 use crate::state::AppState;
 use crate::time::Timestamp;
+use crate::two_factor;
 use crate::users::model::{Role, User, UserResponse};
 use crate::users::repo;
 use crate::users::requests::{ChangePassword, ConfirmPassword, UpdateMe};
@@ -43,6 +44,12 @@ async fn load(state: &AppState, user: CurrentUser) -> Result<User, ApiError> {
         .ok_or(ACCOUNT_GONE)
 }
 
+/// The account as its owner sees it, two-factor status included.
+async fn profile(state: &AppState, account: User) -> Result<UserResponse, ApiError> {
+    let two_factor = two_factor::status(&mut state.db.read().await?, account.id).await?;
+    Ok(UserResponse::from(account).with_two_factor(two_factor))
+}
+
 /// The signed-in user's profile.
 #[utoipa::path(get, path = "/api/users/me", tag = "users",
     security(("bearer" = []), ("oauth2" = [])),
@@ -59,7 +66,7 @@ async fn get_me(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let account = load(&state, user).await?;
-    json_with_etag(&headers, &UserResponse::from(account))
+    json_with_etag(&headers, &profile(&state, account).await?)
 }
 
 /// Update the profile. Only `name` can be changed here.
@@ -90,7 +97,7 @@ async fn update_me(
         .await?
         .ok_or(ACCOUNT_GONE)?,
     };
-    Ok(Json(account.into()))
+    Ok(Json(profile(&state, account).await?))
 }
 
 /// Change the password. Every other session of the account ends; this one stays signed in.

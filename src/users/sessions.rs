@@ -52,6 +52,10 @@ async fn list_sessions(
             id: row.id,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
+            device: row
+                .user_agent
+                .as_deref()
+                .and_then(crate::users::device::describe),
             user_agent: row.user_agent,
         })
         .collect();

@@ -31,6 +31,7 @@ const UPPER: &[&str] = &[
     "startup",
     "state",
     "todos",
+    "two_factor",
     "users",
     "web",
 ];

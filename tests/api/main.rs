@@ -37,5 +37,6 @@ mod todo_cache;
 mod todos;
 #[cfg(feature = "otel")]
 mod traces;
+mod two_factor;
 mod users;
 mod worker;

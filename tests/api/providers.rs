@@ -409,6 +409,55 @@ async fn an_unverified_provider_address_never_links() {
 }
 
 #[tokio::test]
+async fn with_two_factor_on_the_provider_hands_over_the_second_step() {
+    let (provider, app) = provider_and_app(Options::default()).await;
+    provider
+        .account("careful", "careful@example.com", true, None)
+        .await;
+    let user = sign_in(&app, "careful").await.unwrap();
+    let (mut authenticator, _) = crate::two_factor::enrol(&app, &user).await;
+    let sessions = count(&app, "SELECT COUNT(*) FROM sessions").await;
+
+    let started = start(&app, OIDC_ID).await;
+    let back = at_provider(&started.location, "careful").await;
+    let response = callback(&app, &back, Some(&started.cookie)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    let fragment = location
+        .strip_prefix("/login#")
+        .unwrap_or_else(|| panic!("the second step, not {location}"));
+    let handed: std::collections::HashMap<String, String> =
+        serde_urlencoded::from_str(fragment).unwrap();
+    assert_eq!(handed["expires_in"], "300");
+    assert!(
+        response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .all(|cookie| !cookie.to_str().unwrap().starts_with("neoforge_refresh=")),
+        "no session before the second factor"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions").await, sessions);
+
+    let code = authenticator.fresh_code().await;
+    let completed = crate::two_factor::mfa(&app, &handed["mfa_token"], &code).await;
+    assert_eq!(completed.status(), StatusCode::OK);
+    let token = body(completed).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = body(app.get("/api/users/me", Some(&token)).await).await;
+    assert_eq!(me["id"], json!(user.id));
+    let logins = audit(&app, "login_succeeded").await;
+    let latest = logins
+        .iter()
+        .find(|entry| entry["user_id"] == json!(user.id))
+        .unwrap();
+    assert_eq!(latest["details"]["method"], "second_factor");
+    assert_eq!(latest["details"]["first_factor"], "provider");
+}
+
+#[tokio::test]
 async fn a_deactivated_account_cannot_sign_in_through_a_provider() {
     let (provider, app) = provider_and_app(Options::default()).await;
     provider

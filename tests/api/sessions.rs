@@ -217,7 +217,14 @@ async fn the_session_list_marks_the_current_one_and_each_can_be_revoked() {
     let current: Vec<_> = items.iter().filter(|s| s["current"] == true).collect();
     assert_eq!(current.len(), 1);
     for session in items {
-        for field in ["id", "created_at", "last_used_at", "user_agent", "current"] {
+        for field in [
+            "id",
+            "created_at",
+            "last_used_at",
+            "user_agent",
+            "device",
+            "current",
+        ] {
             assert!(session.get(field).is_some(), "{field} in {session}");
         }
     }
@@ -361,4 +368,37 @@ async fn concurrent_refreshes_of_one_token_let_exactly_one_through() {
         .unwrap()
         .to_owned();
     assert_eq!(me_status(&app, &access).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn each_session_names_its_device_in_words() {
+    let app = TestApp::spawn().await;
+    let user = app.signed_in_user().await;
+    let chrome_on_linux = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 \
+        (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+    let login = app
+        .request(reqwest::Method::POST, "/api/auth/login")
+        .header("User-Agent", chrome_on_linux)
+        .json(&serde_json::json!({"email": user.email, "password": crate::helpers::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+
+    let list = body(app.get("/api/users/me/sessions", Some(&user.token)).await).await;
+    let devices: Vec<_> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|session| (session["user_agent"].clone(), session["device"].clone()))
+        .collect();
+    assert!(
+        devices.contains(&(chrome_on_linux.into(), "Chrome on Linux".into())),
+        "{devices:?}"
+    );
+    // The test client's own agent names no browser or system.
+    assert!(
+        devices.iter().any(|(_, device)| device.is_null()),
+        "{devices:?}"
+    );
 }

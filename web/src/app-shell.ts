@@ -6,6 +6,7 @@ import { type SessionState, currentSession, onSessionChange, resumeOnline, sessi
 import './components/nf-crash';
 import './components/nf-status-bar';
 import './components/nf-toaster';
+import './components/nf-verify-banner';
 import { toast } from './components/nf-toaster';
 import { CRASH_EVENT, type CrashKind, reportCrash, watchForCrashes } from './crash';
 import { replay } from './offline/outbox';
@@ -219,6 +220,7 @@ export class AppShell extends LitElement {
         </div>
       </header>
       <nf-status-bar></nf-status-bar>
+      ${signedIn && !session.offline ? html`<nf-verify-banner .user=${session.user}></nf-verify-banner>` : nothing}
       <main id="main">
         ${this.crash === 'unexpected'
           ? html`<nf-crash kind="unexpected" dismissable @dismiss=${() => (this.crash = null)}></nf-crash>`

@@ -15,7 +15,7 @@ use crate::audit::{self, AuditEvent, Entry};
 use crate::auth::providers::account::{self, Refusal};
 use crate::auth::providers::flow::{self, FlowRefused};
 use crate::auth::providers::{Provider, ProviderError, ProviderInfo};
-use crate::auth::signin::{SignInMethod, open_session};
+use crate::auth::signin::{FirstFactorOutcome, SignInMethod, after_first_factor};
 use crate::error::ApiError;
 use crate::http::client::ClientInfo;
 use crate::http::responses;
@@ -77,7 +77,8 @@ async fn start_sign_in(
 
 /// The provider sends the browser back here. Signs the user in exactly like `login` (a
 /// session, the refresh cookie), then redirects to the web app (`/app?signed_in=1`), which
-/// picks the session up with `POST /api/auth/refresh`. Any failure redirects to
+/// picks the session up with `POST /api/auth/refresh`; with two-factor on, to
+/// `/login#mfa_token=…&expires_in=…` for the second step (`POST /api/auth/mfa`). Any failure redirects to
 /// `/login?error=CODE` with nothing created: `invalid_state` (not started in this browser,
 /// expired, or tampered with), `cancelled`, `provider_error`, `provider_unavailable`,
 /// `email_missing`, `email_unverified` (the address belongs to an account here and the
@@ -197,26 +198,29 @@ async fn complete(
         .map_err(Failure::Internal)
 }
 
-/// The user is known and may sign in: open their session and land in the web app.
+/// The user is known and may sign in: open their session and land in the web app, or, with
+/// two-factor on, hand the second step to the sign-in page in the address's fragment (never
+/// sent to a server, nor in a `Referer`).
 async fn signed_in(
     state: &AppState,
     user: &User,
     client: &ClientInfo,
     provider: &Provider,
 ) -> Result<Response, ApiError> {
-    let signed_in = open_session(
-        state,
-        user,
-        client,
-        SignInMethod::Provider,
-        json!({"provider": provider.id}),
-    )
-    .await?;
-    let mut response = redirect(LANDING);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, signed_in.cookie);
-    Ok(response)
+    let details = json!({"provider": provider.id});
+    match after_first_factor(state, user, client, SignInMethod::Provider, details).await? {
+        FirstFactorOutcome::SignedIn(signed_in) => {
+            let mut response = redirect(LANDING);
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, signed_in.cookie);
+            Ok(response)
+        }
+        FirstFactorOutcome::MfaRequired(pending) => Ok(redirect(&format!(
+            "/login#mfa_token={}&expires_in={}",
+            pending.mfa_token, pending.expires_in
+        ))),
+    }
 }
 
 /// Why a callback did not sign anyone in.

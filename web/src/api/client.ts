@@ -13,17 +13,20 @@ import type {
   CreatedApiKey,
   Identity,
   LoginRequest,
+  MfaRequired,
   Page,
   Plan,
   PlanRequest,
   Problem,
   Provider,
+  RecoveryCodes,
   RegisterRequest,
   Session,
   Todo,
   TodoFilter,
   TodoStats,
   TokenPair,
+  TotpEnrolment,
   UpdateMeRequest,
   UpdateTodo,
   User,
@@ -93,7 +96,9 @@ async function request<T>(path: string, options: Options = {}, retried = false):
     return request<T>(path, options, true);
   }
   if (!response.ok) throw await toApiError(response);
-  if (response.status === 204 || response.status === 202) return undefined as T;
+  // `202` has a body only where it says so (a sign-in that needs its second factor).
+  const hasJson = (response.headers.get('Content-Type') ?? '').includes('json');
+  if (response.status === 204 || (response.status === 202 && !hasJson)) return undefined as T;
   return (await response.json()) as T;
 }
 
@@ -136,8 +141,12 @@ const query = (params: Record<string, string | number | undefined>) => {
 // Auth
 export const register = (body: RegisterRequest) =>
   request<User>('/api/auth/register', { method: 'POST', body, auth: false });
+/** A token pair, or, with two-factor on, the token for the second step (`202`). */
 export const login = (body: LoginRequest) =>
-  request<TokenPair>('/api/auth/login', { method: 'POST', body, auth: false });
+  request<TokenPair | MfaRequired>('/api/auth/login', { method: 'POST', body, auth: false });
+/** The second step of a sign-in: a code from the authenticator app, or a recovery code. */
+export const completeMfa = (mfaToken: string, code: string) =>
+  request<TokenPair>('/api/auth/mfa', { method: 'POST', body: { mfa_token: mfaToken, code }, auth: false });
 /** Rotates the refresh cookie and returns a new access token. */
 export const refresh = () =>
   request<TokenPair>('/api/auth/refresh', { method: 'POST', auth: false, headers: CSRF_HEADER });
@@ -175,6 +184,15 @@ export const revokeSession = (id: string) =>
   request<void>(`/api/users/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
 export const deleteAccount = (password: string) =>
   request<void>('/api/users/me', { method: 'DELETE', body: { password } });
+/** Start setting up an authenticator app (needs a fresh sign-in: wrap in `withFreshSignIn`). */
+export const startTotp = () => request<TotpEnrolment>('/api/users/me/2fa/totp', { method: 'POST' });
+export const confirmTotp = (code: string) =>
+  request<RecoveryCodes>('/api/users/me/2fa/totp/confirm', { method: 'POST', body: { code } });
+export const disableTotp = (password: string) =>
+  request<void>('/api/users/me/2fa/totp', { method: 'DELETE', body: { password } });
+/** New recovery codes (needs a fresh sign-in: wrap in `withFreshSignIn`). */
+export const regenerateRecoveryCodes = () =>
+  request<RecoveryCodes>('/api/users/me/2fa/recovery-codes', { method: 'POST' });
 export const listApiKeys = (limit: number, offset: number) =>
   request<Page<ApiKey>>(`/api/users/me/api-keys${query({ limit, offset })}`);
 /** No `Idempotency-Key`: a replayed answer would be a second copy of the secret it carries. */

@@ -10,6 +10,12 @@ export type User = Schemas['UserResponse'];
 /** A user as the admin area sees it. */
 export type AdminUser = Schemas['AdminUser'];
 export type TokenPair = Schemas['TokenPair'];
+/** A sign-in that needs its second factor: send `mfa_token` and a code to `/api/auth/mfa`. */
+export type MfaRequired = Schemas['MfaRequired'];
+/** An authenticator app being set up: its secret, as text, URI and QR code (SVG). */
+export type TotpEnrolment = Schemas['TotpEnrolment'];
+/** Recovery codes, shown once. */
+export type RecoveryCodes = Schemas['RecoveryCodes'];
 export type Session = Schemas['SessionResponse'];
 export type Todo = Schemas['Todo'];
 export type TodoStats = Schemas['TodoStats'];

@@ -82,6 +82,13 @@ export function rememberAfterProviderSignIn(next: string | null) {
   else sessionStorage.removeItem(AFTER_PROVIDER);
 }
 
+/** Where a sign-in through another provider was meant to lead, once. */
+export function takeAfterProviderSignIn(): string | null {
+  const next = sessionStorage.getItem(AFTER_PROVIDER);
+  sessionStorage.removeItem(AFTER_PROVIDER);
+  return next;
+}
+
 /** A provider sign-in lands on `/app?signed_in=1` with a fresh refresh cookie: remember that
  * there is a session to resume, and go where the sign-in was meant to lead, without the marker. */
 function arrivedSignedIn() {
@@ -89,8 +96,7 @@ function arrivedSignedIn() {
   if (url.searchParams.get('signed_in') !== '1') return;
   localStorage.setItem(HINT, '1');
   url.searchParams.delete('signed_in');
-  const next = sessionStorage.getItem(AFTER_PROVIDER);
-  sessionStorage.removeItem(AFTER_PROVIDER);
+  const next = takeAfterProviderSignIn();
   history.replaceState(history.state, '', next ?? url.pathname + url.search + url.hash);
 }
 
@@ -138,8 +144,30 @@ export async function resumeOnline(): Promise<void> {
   }
 }
 
-export async function signIn(email: string, password: string): Promise<User> {
-  accept(await api.login({ email, password }));
+/** The second step a sign-in is waiting for: the token to send with the code. */
+export interface PendingSecondFactor {
+  mfaToken: string;
+  /** When the token expires (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** Sign in with email and password: the user, or, when the account has two-factor on, the
+ * pending second step to finish with `completeSecondFactor`. */
+export async function signIn(email: string, password: string): Promise<User | PendingSecondFactor> {
+  const answer = await api.login({ email, password });
+  if ('mfa_required' in answer) {
+    return { mfaToken: answer.mfa_token, expiresAt: Date.now() + answer.expires_in * 1000 };
+  }
+  return opened(answer);
+}
+
+/** Finish a sign-in with a code from the authenticator app or a recovery code. */
+export async function completeSecondFactor(pending: PendingSecondFactor, code: string): Promise<User> {
+  return opened(await api.completeMfa(pending.mfaToken, code));
+}
+
+async function opened(tokens: TokenPair): Promise<User> {
+  accept(tokens);
   localStorage.setItem(HINT, '1');
   const user = await api.me();
   setState({ status: 'signed-in', user, offline: false });

@@ -29,6 +29,10 @@ const AUDIT_EVENTS: AuditEvent[] = [
   'api_key_revoked',
   'api_key_denied',
   'reauthenticated',
+  'two_factor_enabled',
+  'two_factor_disabled',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
   'identity_linked',
   'identity_unlinked',
 ];

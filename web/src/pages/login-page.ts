@@ -1,8 +1,8 @@
 import { html } from 'lit';
 import { ApiError } from '../api/client';
-import { signIn } from '../auth/session';
-import { navigate } from '../router';
+import { type PendingSecondFactor, completeSecondFactor, signIn, takeAfterProviderSignIn } from '../auth/session';
 import '../components/nf-provider-buttons';
+import { navigate } from '../router';
 import { field, formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
 
@@ -27,12 +27,47 @@ export function providerError(code: string): string {
   return Object.hasOwn(PROVIDER_ERRORS, code) ? PROVIDER_ERRORS[code] : PROVIDER_ERROR_FALLBACK;
 }
 
+/** A second step handed over in the address's fragment (`#mfa_token=…&expires_in=…`), as a
+ * sign-in that left the app (another identity provider) comes back with it. */
+function pendingFromFragment(): PendingSecondFactor | null {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const mfaToken = fragment.get('mfa_token');
+  if (!mfaToken) return null;
+  history.replaceState(history.state, '', location.pathname + location.search);
+  const expiresIn = Number(fragment.get('expires_in')) || 300;
+  return { mfaToken, expiresAt: Date.now() + expiresIn * 1000 };
+}
+
 export class LoginPage extends FormPage {
+  static properties = {
+    ...FormPage.properties,
+    pending: { state: true },
+  };
+  /** Set while the sign-in waits for its second factor. */
+  declare pending: PendingSecondFactor | null;
+
+  constructor() {
+    super();
+    this.pending = null;
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.pending = pendingFromFragment();
+  }
+
+  private signedIn() {
+    // A second step after another provider: where that sign-in was meant to lead.
+    const next = this.query.get('next') ?? takeAfterProviderSignIn();
+    navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/app', { replace: true });
+  }
+
   private async onSubmit(event: SubmitEvent) {
     const { email, password } = this.values(event);
     await this.submit(async () => {
+      let outcome;
       try {
-        await signIn(email, password);
+        outcome = await signIn(email, password);
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) {
           throw new ApiError({ ...error.problem, detail: 'That email and password do not match an account.' });
@@ -42,12 +77,69 @@ export class LoginPage extends FormPage {
         }
         throw error;
       }
-      const next = this.query.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/app', { replace: true });
+      if ('mfaToken' in outcome) {
+        this.pending = outcome;
+        await this.updateComplete;
+        this.renderRoot.querySelector<HTMLInputElement>('#code')?.focus();
+        return;
+      }
+      this.signedIn();
     });
   }
 
+  private async onCode(event: SubmitEvent) {
+    const { code } = this.values(event);
+    const pending = this.pending;
+    if (!pending) return;
+    await this.submit(async () => {
+      try {
+        await completeSecondFactor(pending, code);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 422) {
+          const message = code.trim()
+            ? 'That code is not right. Enter the code your app shows now, or an unused recovery code.'
+            : 'Enter the code from your authenticator app, or a recovery code.';
+          throw new ApiError({ ...error.problem, errors: [{ field: 'code', message }] });
+        }
+        if (error instanceof ApiError && error.status === 401) {
+          this.pending = null;
+          throw new ApiError({
+            ...error.problem,
+            detail: 'That sign-in expired or had too many wrong codes. Sign in again.',
+          });
+        }
+        throw error;
+      }
+      this.signedIn();
+    });
+  }
+
+  private startOver() {
+    this.pending = null;
+    this.errors = {};
+    this.message = null;
+  }
+
+  private renderSecondStep() {
+    return html`<div class="page narrow">
+      <h1 tabindex="-1">Two-step verification</h1>
+      ${formMessage(this.message)}
+      <form @submit=${this.onCode} novalidate>
+        ${field({
+          id: 'code',
+          label: 'Code',
+          autocomplete: 'one-time-code',
+          hint: 'Enter the 6-digit code from your authenticator app, or a recovery code.',
+          error: this.errors.code,
+        })}
+        <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Checking…' : 'Verify'}</button>
+      </form>
+      <p><button type="button" class="link" @click=${this.startOver}>Sign in with another account</button></p>
+    </div>`;
+  }
+
   render() {
+    if (this.pending) return this.renderSecondStep();
     const reset = this.query.get('reset') === '1';
     const providerFailure = this.query.get('error');
     return html`<div class="page narrow">

@@ -1,6 +1,11 @@
+// Sign-up: the new account is signed in at once and lands in the app, where a banner asks to
+// confirm the address. Only if that sign-in fails does the page say to check the inbox.
 import { html } from 'lit';
 import { ApiError, register } from '../api/client';
+import { signIn } from '../auth/session';
 import '../components/nf-provider-buttons';
+import { toast } from '../components/nf-toaster';
+import { navigate } from '../router';
 import { field, formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
 
@@ -18,7 +23,15 @@ export class RegisterPage extends FormPage {
     await this.submit(async () => {
       try {
         const user = await register({ email, password, ...(name.trim() ? { name: name.trim() } : {}) });
-        this.registered = user.email;
+        try {
+          await signIn(email, password);
+        } catch {
+          // Created, but not signed in (rate limited, offline): they can sign in themselves.
+          this.registered = user.email;
+          return;
+        }
+        toast({ message: 'Welcome! Your account is ready.' });
+        navigate('/app', { replace: true });
       } catch (error) {
         if (error instanceof ApiError && error.status === 409) {
           this.errors = { email: 'An account with this email already exists. Sign in instead, or reset your password.' };
@@ -38,7 +51,7 @@ export class RegisterPage extends FormPage {
       return html`<div class="page narrow">
         <h1 tabindex="-1">Check your inbox</h1>
         <p>
-          We sent a link to <strong>${this.registered}</strong>. Open it to confirm your address, then sign in.
+          We sent a link to <strong class="email">${this.registered}</strong>. Open it to confirm your address, then sign in.
         </p>
         <p><a class="button primary" href="/login">Sign in</a></p>
       </div>`;

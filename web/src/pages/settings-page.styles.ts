@@ -41,9 +41,19 @@ export const settingsStyles = css`
     padding: var(--nf-space-3) 0;
     border-bottom: 1px solid var(--nf-border);
   }
+  /* A secret shown once (an API key, recovery codes): the warning and the copy block. */
+  .warning {
+    padding: var(--nf-space-3) var(--nf-space-4);
+    color: var(--nf-warning-text);
+    background: var(--nf-warning-bg);
+    border-radius: var(--nf-radius);
+  }
+  nf-copyable {
+    margin-bottom: var(--nf-space-4);
+  }
 `;
 
-/** The API keys list, its dialogs and the copy-once warning. */
+/** The API keys list and its dialogs. */
 export const apiKeysStyles = css`
   .key {
     min-width: 0;
@@ -86,14 +96,5 @@ export const apiKeysStyles = css`
   h3 {
     font-size: var(--nf-text-md);
     margin: var(--nf-space-5) 0 var(--nf-space-3);
-  }
-  .warning {
-    padding: var(--nf-space-3) var(--nf-space-4);
-    color: var(--nf-warning-text);
-    background: var(--nf-warning-bg);
-    border-radius: var(--nf-radius);
-  }
-  nf-copyable {
-    margin-bottom: var(--nf-space-4);
   }
 `;

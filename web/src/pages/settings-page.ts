@@ -1,5 +1,5 @@
 // Settings: profile name, sign-in methods (password; linked accounts, two-factor and passkeys
-// as their own components: settings-linked-accounts, …), sessions (with revoke), API keys and MCP, theme, account deletion.
+// as their own components), sessions (with revoke), API keys and MCP, theme, account deletion.
 import { css, html, nothing } from 'lit';
 import * as api from '../api/client';
 import { describeError } from '../api/client';
@@ -13,9 +13,13 @@ import { type Theme, getTheme, setTheme } from '../theme';
 import { FormPage } from './form-page';
 import './settings-api-keys';
 import './settings-linked-accounts';
+import './settings-two-factor';
 import { settingsStyles } from './settings-page.styles';
 
 type Section = 'profile' | 'password' | 'delete';
+
+/** "Chrome on Linux" when the server could read the browser's agent; else the raw agent. */
+const deviceName = (session: Session) => session.device || session.user_agent || 'Unknown device';
 
 export class SettingsPage extends FormPage {
   static styles = [
@@ -162,14 +166,14 @@ export class SettingsPage extends FormPage {
       ${this.sessions.map(
         (s) => html`<li>
           <div>
-            <div class="agent">${s.user_agent || 'Unknown device'}${s.current ? html` <strong>(this device)</strong>` : nothing}</div>
+            <div class="agent" title=${s.user_agent ?? nothing}>${deviceName(s)}${s.current ? html` <strong>(this device)</strong>` : nothing}</div>
             <div class="hint">
               Signed in ${new Date(s.created_at).toLocaleString()}${s.last_used_at
                 ? html`, last active ${new Date(s.last_used_at).toLocaleString()}`
                 : nothing}
             </div>
           </div>
-          <button @click=${() => this.revoke(s)}>Sign out<span class="visually-hidden"> ${s.user_agent || 'this session'}</span></button>
+          <button @click=${() => this.revoke(s)}>Sign out<span class="visually-hidden"> ${deviceName(s)}</span></button>
         </li>`,
       )}
     </ul>`;
@@ -188,7 +192,7 @@ export class SettingsPage extends FormPage {
 
       <section class="card" aria-labelledby="profile-title">
         <h2 id="profile-title">Profile</h2>
-        <p class="muted">Signed in as <strong>${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
+        <p class="muted">Signed in as <strong class="email">${user.email}</strong>${user.email_verified ? '' : ' (not verified yet)'}.</p>
         ${this.messages('profile')}
         ${user.email_verified
           ? nothing
@@ -224,6 +228,7 @@ export class SettingsPage extends FormPage {
           </form>
         </div>
         <settings-linked-accounts class="method"></settings-linked-accounts>
+        <settings-two-factor class="method"></settings-two-factor>
       </section>
 
       <section class="card" aria-labelledby="sessions-title">

@@ -1,5 +1,6 @@
 import { html } from 'lit';
-import { ApiError, describeError, resendVerification, verifyEmail } from '../api/client';
+import { ApiError, describeError, me, resendVerification, verifyEmail } from '../api/client';
+import { updateUser } from '../auth/session';
 import { formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
 
@@ -39,6 +40,10 @@ export class VerifyEmailPage extends FormPage {
         error instanceof ApiError && error.status < 500 && error.status !== 429
           ? 'This link has expired or was already used.'
           : describeError(error);
+    }
+    // Signed in here too: the "confirm your address" banner goes away at once.
+    if (this.outcome === 'verified' && this.session.status === 'signed-in') {
+      me().then(updateUser, () => undefined);
     }
   }
 

@@ -158,6 +158,10 @@ export const shared = css`
     gap: var(--nf-space-3);
     align-items: center;
   }
+  /* Email addresses have no spaces: a long one breaks anywhere rather than widen a phone. */
+  .email {
+    overflow-wrap: anywhere;
+  }
   .visually-hidden {
     position: absolute;
     width: 1px;
