@@ -72,9 +72,18 @@ fn path(provider: &str) -> String {
 
 /// Begin a flow at `provider`: its secrets and the `Set-Cookie` that binds them to the browser.
 pub fn begin(secret: &SecretString, provider: &str, secure: bool) -> (FlowSecrets, HeaderValue) {
+    begin_until(secret, provider, secure, Timestamp::now().plus(TTL))
+}
+
+fn begin_until(
+    secret: &SecretString,
+    provider: &str,
+    secure: bool,
+    expires: Timestamp,
+) -> (FlowSecrets, HeaderValue) {
     let key = FlowKey::new(secret);
     let seed = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let expires = Timestamp::now().plus(TTL).as_millis().to_string();
+    let expires = expires.as_millis().to_string();
     let signature = URL_SAFE_NO_PAD.encode(
         key.mac(&["cookie", provider, &seed, &expires])
             .finalize()
@@ -251,6 +260,16 @@ mod tests {
         assert_eq!(
             refused("google", &stretched, Some(&began.state)),
             FlowRefused::Forged
+        );
+        let (old, expired) = begin_until(
+            &secret(),
+            "google",
+            false,
+            Timestamp::from_millis(Timestamp::now().as_millis() - 1),
+        );
+        assert_eq!(
+            refused("google", &request_with(&expired), Some(&old.state)),
+            FlowRefused::Expired
         );
         let cleared = clear("google", false);
         assert!(
