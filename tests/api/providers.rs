@@ -547,6 +547,33 @@ async fn the_callback_needs_the_browser_that_started_and_its_state() {
 }
 
 #[tokio::test]
+async fn callbacks_count_against_the_sign_in_limit() {
+    let provider = OidcProvider::start(OIDC_REDIRECT, Options::default()).await;
+    let settings = oidc_settings(&provider);
+    let app = TestApp::spawn_with(|config| {
+        config.providers.oidc.push(settings);
+        let limit = &mut config.rate_limits.login_per_ip;
+        *limit = neoforge::config::Policy::parse(limit.name, "2/1m").unwrap();
+    })
+    .await;
+    sign_in(&app, "first").await.unwrap();
+    assert_eq!(
+        landed(&callback(&app, &format!("{OIDC_REDIRECT}?code=x&state=y"), None).await)
+            .err()
+            .unwrap(),
+        "invalid_state"
+    );
+    // The third within the minute: refused before anything else is looked at.
+    assert_eq!(sign_in(&app, "third").await.err().unwrap(), "too_many_attempts");
+    // Password sign-ins from the same address share the budget.
+    problem(
+        app.login("anyone@example.com", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_code_works_once() {
     let (_provider, app) = provider_and_app(Options::default()).await;
     let started = start(&app, OIDC_ID).await;
