@@ -162,6 +162,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub assistant: crate::config::assistant::AssistantArgs,
     #[command(flatten)]
+    pub providers: crate::config::providers::ProviderArgs,
+    #[command(flatten)]
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub clients: ClientConnectionArgs,
@@ -342,7 +344,20 @@ mod tests {
     use super::{Cli, ListenAddr};
 
     /// Environment-only settings, kept out of flags on purpose.
-    const ENV_ONLY: &[&str] = &["NEOFORGE_SECRET", "NEOFORGE_LLM_API_KEY"];
+    const ENV_ONLY: &[&str] = &[
+        "NEOFORGE_SECRET",
+        "NEOFORGE_LLM_API_KEY",
+        "NEOFORGE_GITHUB_CLIENT_SECRET",
+    ];
+
+    /// Settings whose names carry a value of their own (the OIDC provider's id): read from
+    /// the environment as a set, so no flag can know them.
+    const ENV_PATTERNS: &[&str] = &[
+        "NEOFORGE_OIDC_<ID>_ISSUER",
+        "NEOFORGE_OIDC_<ID>_CLIENT_ID",
+        "NEOFORGE_OIDC_<ID>_CLIENT_SECRET",
+        "NEOFORGE_OIDC_<ID>_NAME",
+    ];
 
     /// `variable -> (flag, planned)` from the README's configuration table; `planned` rows are
     /// documented ahead of the code and marked **not read yet**.
@@ -390,7 +405,7 @@ mod tests {
                 assert!(known.is_none(), "{name} is read now: update its README row");
                 continue;
             }
-            if ENV_ONLY.contains(&name.as_str()) {
+            if ENV_ONLY.contains(&name.as_str()) || ENV_PATTERNS.contains(&name.as_str()) {
                 assert!(known.is_none(), "{name} must stay out of the flags");
                 continue;
             }
@@ -404,7 +419,15 @@ mod tests {
                 "{name} is missing from the README's table"
             );
         }
-        for name in ENV_ONLY {
+        let patterns: Vec<String> = crate::config::providers::OIDC_SUFFIXES
+            .iter()
+            .map(|suffix| format!("NEOFORGE_OIDC_<ID>{suffix}"))
+            .collect();
+        assert_eq!(
+            patterns, ENV_PATTERNS,
+            "the OIDC variables the binary reads"
+        );
+        for name in ENV_ONLY.iter().chain(ENV_PATTERNS) {
             assert!(
                 readme.contains_key(*name),
                 "{name} is missing from the README's table"

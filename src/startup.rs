@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::assistant::Assistant;
 use crate::auth;
 use crate::auth::password::PasswordHasher;
+use crate::auth::providers::Providers;
 use crate::auth::token::TokenKeys;
 use crate::backup;
 use crate::cache::Cache;
@@ -58,6 +59,8 @@ impl Application {
         );
         let run_worker = settings.run_worker;
         let assistant = Assistant::from_settings(settings.assistant.as_ref())?;
+        let providers = Providers::from_settings(&settings)?;
+        providers.warm_up();
         let passkeys = RelyingParty::from_settings(&settings.passkeys)?;
         let state = AppState {
             db: db.clone(),
@@ -70,6 +73,7 @@ impl Application {
             events: events.clone(),
             passkeys,
             assistant,
+            providers,
         };
         let settings = Arc::clone(&state.settings);
         Ok(Self {

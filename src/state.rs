@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::assistant::Assistant;
 use crate::auth::password::PasswordHasher;
+use crate::auth::providers::Providers;
 use crate::auth::token::TokenKeys;
 use crate::cache::{Cache, RateLimiter};
 use crate::config::Settings;
@@ -26,4 +27,6 @@ pub struct AppState {
     pub passkeys: Option<RelyingParty>,
     /// `None`: the assistant is off (`NEOFORGE_LLM_BASE_URL` unset).
     pub assistant: Option<Assistant>,
+    /// Other identity providers to sign in with; none unless configured.
+    pub providers: Providers,
 }

@@ -20,3 +20,5 @@ export const CHROMIUM_FLAGS = [
 ];
 /** Screenshots go to target/e2e/ at the repository's root. */
 export const SHOTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'target', 'e2e');
+/** The OpenID Connect provider scripts/e2e starts (tests/support/oidc-provider), by its button's name. */
+export const OIDC_NAME = process.env.NEOFORGE_E2E_OIDC_NAME ?? 'Test ID';

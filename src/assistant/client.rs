@@ -4,7 +4,6 @@
 //! `Retry-After` up to a cap), all within one deadline. What comes back is only parsed into
 //! the envelope here; its content is the caller's to validate.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -23,7 +22,6 @@ use tokio::time::Instant;
 use crate::assistant::retry::{CallError, LONGEST_RETRY_AFTER, backoff, retry_after};
 use crate::config::AssistantSettings;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// No answer of ours is anywhere near this; a larger one is not read to its end.
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// Characters of an error answer kept for the log.
@@ -90,26 +88,7 @@ impl ChatClient {
         let url: Uri = format!("{}/chat/completions", settings.base_url)
             .parse()
             .context("NEOFORGE_LLM_BASE_URL is not a valid URL")?;
-        // The crypto provider and roots the rest of the server uses (ring, webpki-roots):
-        // the same TLS everywhere, and nothing read from the host's certificate store.
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .context("setting up TLS for the assistant")?
-        .with_root_certificates(rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        })
-        .with_no_client_auth();
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        tcp.set_nodelay(true);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp);
+        let connector = crate::http::outbound::https_connector("the assistant")?;
         // Redirects are not followed (an API has no business sending one, and following
         // could carry the key elsewhere): a 3xx is a refusal.
         let http = Client::builder(TokioExecutor::new()).build(connector);

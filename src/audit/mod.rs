@@ -41,12 +41,15 @@ pub enum AuditEvent {
     /// A recovery code stood in for the authenticator app at sign-in.
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
+    /// An identity at another provider was linked to the account.
+    IdentityLinked,
+    IdentityUnlinked,
     PasskeyAdded,
     PasskeyRemoved,
 }
 
 impl AuditEvent {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -69,6 +72,8 @@ impl AuditEvent {
         Self::TwoFactorDisabled,
         Self::RecoveryCodeUsed,
         Self::RecoveryCodesRegenerated,
+        Self::IdentityLinked,
+        Self::IdentityUnlinked,
         Self::PasskeyAdded,
         Self::PasskeyRemoved,
     ];
@@ -97,6 +102,8 @@ impl AuditEvent {
             Self::TwoFactorDisabled => "two_factor_disabled",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Self::IdentityLinked => "identity_linked",
+            Self::IdentityUnlinked => "identity_unlinked",
             Self::PasskeyAdded => "passkey_added",
             Self::PasskeyRemoved => "passkey_removed",
         }

@@ -6,6 +6,7 @@ pub mod cookie;
 pub mod extract;
 pub mod model;
 pub mod password;
+pub mod providers;
 pub mod reauth;
 pub mod recovery;
 pub mod repo;

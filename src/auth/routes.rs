@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .merge(recovery::router())
         .merge(crate::auth::reauth::router())
+        .merge(crate::auth::providers::routes::router())
 }
 
 /// Create an account; a verification email is queued.

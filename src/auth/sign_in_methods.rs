@@ -1,35 +1,33 @@
-//! The rule that an account always keeps a way to sign in: removing a sign-in method (a
-//! passkey today, a linked identity provider next) is refused when nothing else would be
-//! left. One function, so every way in is counted in one place.
+//! The rule that an account always keeps a way to sign in: removing one (unlinking another
+//! identity provider, deleting a passkey) is refused when nothing would be left. One count,
+//! so every way in is weighed in one place.
 
-use uuid::Uuid;
-
+use crate::auth::providers::repo as identities_repo;
 use crate::db::{Conn, DbError};
 use crate::passkeys::repo as passkeys_repo;
+use crate::state::AppState;
 use crate::users::model::User;
 
-/// The sign-in method about to be removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Removing {
-    Passkey(Uuid),
-}
-
-/// What a refused removal answers (`409`).
-pub const LAST_WAY_TO_SIGN_IN: &str =
-    "This is your last way to sign in: set a password or add another passkey first.";
-
-/// Whether `account` still has a way to sign in once `removing` is gone: a password, or a
-/// passkey other than the one removed. Run it in the removal's transaction, after locking the
-/// account's row, so that two removals at once cannot both see the other's method left.
-pub async fn keeps_a_way_to_sign_in(
+/// The ways `account` has to sign in, counted inside the transaction that is removing one,
+/// after removing it (with the account's row locked, so two removals at once cannot both
+/// count the other's as left): its password, its links to providers still configured (a
+/// link to a provider removed from the configuration cannot sign anyone in), and its
+/// passkeys while passkeys are on. Removing a way must leave at least one. Every way to sign
+/// in belongs in this count.
+pub async fn ways_left(
     conn: &mut Conn,
+    state: &AppState,
     account: &User,
-    removing: Removing,
-) -> Result<bool, DbError> {
-    if account.has_password() {
-        return Ok(true);
-    }
-    let Removing::Passkey(passkey_id) = removing;
-    let other_passkeys = passkeys_repo::count_others(conn, account.id, passkey_id).await?;
-    Ok(other_passkeys > 0)
+) -> Result<usize, DbError> {
+    let password = usize::from(account.has_password());
+    let identities = identities_repo::list(conn, account.id)
+        .await?
+        .into_iter()
+        .filter(|identity| state.providers.is_configured(&identity.provider))
+        .count();
+    let passkeys = match state.passkeys {
+        Some(_) => usize::try_from(passkeys_repo::count(conn, account.id).await?).unwrap_or(0),
+        None => 0,
+    };
+    Ok(password + identities + passkeys)
 }

@@ -12,6 +12,7 @@ pub mod events;
 pub mod passkeys;
 pub mod passwords;
 pub mod policy;
+pub mod providers;
 pub mod rate_limits;
 pub mod sign_in;
 pub mod todo_cache;
@@ -31,6 +32,7 @@ pub use assistant::AssistantSettings;
 pub use events::{EventSettings, ReplayLimits};
 pub use passkeys::PasskeySettings;
 pub use policy::Policy;
+pub use providers::ProviderSettings;
 pub use rate_limits::RateLimits;
 pub use sign_in::SignInSettings;
 pub use todo_cache::TodoCacheSettings;
@@ -87,6 +89,8 @@ pub struct Settings {
     pub passkeys: PasskeySettings,
     /// `None`: the assistant is off.
     pub assistant: Option<AssistantSettings>,
+    /// Other identity providers to sign in with (none by default).
+    pub providers: ProviderSettings,
 }
 
 /// Bounds on client connections, against clients that hold them open without using them.
@@ -255,6 +259,10 @@ impl Settings {
             passkeys,
             assistant: AssistantSettings::new(
                 args.assistant,
+                environment == Environment::Production,
+            )?,
+            providers: ProviderSettings::new(
+                args.providers,
                 environment == Environment::Production,
             )?,
         })

@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0007_two_factor.sql"),
     ),
     (
+        8,
+        "identities at other providers",
+        include_str!("../../migrations/0008_identities.sql"),
+    ),
+    (
         9,
         "passkeys",
         include_str!("../../migrations/0009_passkeys.sql"),

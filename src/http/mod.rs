@@ -8,6 +8,7 @@ pub mod json;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod outbound;
 pub mod query;
 pub mod rate_limit;
 pub mod request_id;

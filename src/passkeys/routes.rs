@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent, Entry};
-use crate::auth::sign_in_methods::{self, LAST_WAY_TO_SIGN_IN, Removing};
+use crate::auth::sign_in_methods;
 use crate::auth::{CurrentUser, FreshSession};
 use crate::error::{ApiError, ConflictOnDuplicate};
 use crate::http::client::ClientInfo;
@@ -224,7 +224,7 @@ async fn rename_passkey(
 }
 
 /// Delete a passkey: it no longer signs in. Refused (`409`) when it is the account's last way
-/// to sign in (no password and no other passkey). Another user's passkey, or an unknown one,
+/// to sign in (no password, no linked account, no other passkey). Another user's passkey, or an unknown one,
 /// is `404`.
 #[utoipa::path(delete, path = "/api/users/me/passkeys/{id}", tag = "users",
     security(("bearer" = []), ("oauth2" = [])),
@@ -253,10 +253,14 @@ async fn delete_passkey(
     let passkey = repo::find(&mut tx, user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if !sign_in_methods::keeps_a_way_to_sign_in(&mut tx, &account, Removing::Passkey(id)).await? {
-        return Err(ApiError::Conflict(LAST_WAY_TO_SIGN_IN));
-    }
     repo::delete(&mut tx, user.id, id).await?;
+    if sign_in_methods::ways_left(&mut tx, &state, &account).await? == 0 {
+        return Err(ApiError::Conflict(
+            "This is the only way left to sign in to your account: set a password (\"Forgot \
+             your password?\" on the sign-in page), link another account or add another \
+             passkey first.",
+        ));
+    }
     audit::record(
         &mut tx,
         Entry::by_user(AuditEvent::PasskeyRemoved, user.id, &client)

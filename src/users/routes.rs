@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
         .merge(crate::users::sessions::router())
         .merge(crate::api_keys::routes::router())
+        .merge(crate::auth::providers::identities::router())
 }
 
 const ACCOUNT_GONE: ApiError = ApiError::Unauthorized {

@@ -454,10 +454,26 @@ async fn no_route_with_an_id_reaches_another_users_data() {
     let sessions = body(app.get("/api/users/me/sessions", Some(&owner.token)).await).await;
     let session_id = sessions["items"][0]["id"].as_str().unwrap().to_owned();
     let key = app.api_key(&owner, &["todos:read"]).await;
+    // A linked account at a provider (this app has none configured, so it is written here).
+    let identity_id = uuid::Uuid::now_v7();
+    app.sql(
+        "INSERT INTO identities (id, user_id, provider, subject, email, created_at, last_used_at) \
+         VALUES ($1, $2, 'github', '583231', $3, 0, 0)",
+        &[
+            identity_id.into(),
+            owner.id.into(),
+            owner.email.as_str().into(),
+        ],
+    )
+    .await;
     let passkey = app
         .passkey(&owner, &mut Authenticator::new(), "owner's phone")
         .await;
     let owner_ids: BTreeMap<&str, String> = BTreeMap::from([
+        ("/api/users/me/identities/{id}", identity_id.to_string()),
+        // Not the user's own: a provider id, unknown to this app like any other.
+        ("/api/auth/providers/{id}/start", "github".to_owned()),
+        ("/api/auth/providers/{id}/callback", "github".to_owned()),
         ("/api/todos/{id}", todo["id"].as_str().unwrap().to_owned()),
         ("/api/users/me/sessions/{id}", session_id),
         ("/api/users/me/api-keys/{id}", key.id.clone()),
@@ -514,6 +530,12 @@ async fn no_route_with_an_id_reaches_another_users_data() {
     assert_eq!(me["role"], "user");
     let sessions_after = body(app.get("/api/users/me/sessions", Some(&owner.token)).await).await;
     assert_eq!(sessions_after["total"], sessions["total"]);
+    let identities = body(
+        app.get("/api/users/me/identities", Some(&owner.token))
+            .await,
+    )
+    .await;
+    assert_eq!(identities["items"][0]["id"], identity_id.to_string());
     let passkeys = body(app.get("/api/users/me/passkeys", Some(&owner.token)).await).await;
     assert_eq!(passkeys["items"], json!([passkey]));
 }

@@ -403,6 +403,7 @@ pub fn test_settings(
         passkeys: Default::default(),
         sign_in: Default::default(),
         assistant: Default::default(),
+        providers: Default::default(),
         connect: Default::default(),
         clients: Default::default(),
     })

@@ -26,6 +26,7 @@ mod metrics;
 mod passkeys;
 mod postgres_tls;
 mod process;
+mod providers;
 mod rate_limits;
 mod reauth;
 mod recovery;

@@ -482,7 +482,7 @@ async fn the_last_way_to_sign_in_cannot_be_deleted() {
         refused["detail"]
             .as_str()
             .unwrap()
-            .contains("last way to sign in"),
+            .contains("only way left to sign in"),
         "{refused}"
     );
     assert_eq!(passkeys(&app, &user).await.len(), 1);

@@ -12,7 +12,7 @@ use crate::helpers::{PASSWORD, TestApp, TestUser, body, invalid_fields, problem}
 
 /// The user's authenticator app, which remembers the last time step it gave a code for, as
 /// the server does: each code is accepted once.
-struct Authenticator {
+pub struct Authenticator {
     totp: Totp,
     last_step: u64,
 }
@@ -36,7 +36,7 @@ impl Authenticator {
     /// A code the server has not seen, of the earliest time step after the last one used
     /// that the server accepts now (it accepts one step either side of the current one).
     /// The step before is used only when it is not about to fall out of the window.
-    async fn fresh_code(&mut self) -> String {
+    pub async fn fresh_code(&mut self) -> String {
         loop {
             let secs = now_secs();
             let current = secs / 30;
@@ -86,7 +86,7 @@ async fn confirm(app: &TestApp, token: &str, code: &str) -> Response {
     .await
 }
 
-async fn mfa(app: &TestApp, mfa_token: &str, code: &str) -> Response {
+pub async fn mfa(app: &TestApp, mfa_token: &str, code: &str) -> Response {
     app.send_json(
         Method::POST,
         "/api/auth/mfa",
@@ -107,7 +107,7 @@ async fn disable(app: &TestApp, token: &str, password: &str) -> Response {
 }
 
 /// Turn two-factor on for `user`; returns the app and the recovery codes.
-async fn enrol(app: &TestApp, user: &TestUser) -> (Authenticator, Vec<String>) {
+pub async fn enrol(app: &TestApp, user: &TestUser) -> (Authenticator, Vec<String>) {
     let started = start(app, &user.token).await;
     assert_eq!(started.status(), StatusCode::CREATED);
     let mut authenticator = Authenticator::new(body(started).await["secret"].as_str().unwrap());

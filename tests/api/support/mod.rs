@@ -1,10 +1,12 @@
 //! Private servers for tests that must not touch the shared ones: a PostgreSQL cluster or a
 //! Redis that a test stops, restarts or serves over TLS with certificates it made itself, and
-//! a stand-in for a language model's API.
+//! stand-ins for a language model's API and for GitHub, and a real OpenID Connect provider.
 
 pub mod authenticator;
 pub mod certs;
+pub mod fake_github;
 pub mod fake_llm;
+pub mod oidc_provider;
 pub mod pg_cluster;
 pub mod redis_server;
 

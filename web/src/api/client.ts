@@ -12,6 +12,7 @@ import type {
   CreateApiKey,
   CreateTodo,
   CreatedApiKey,
+  Identity,
   LoginRequest,
   MfaRequired,
   Page,
@@ -19,6 +20,7 @@ import type {
   Plan,
   PlanRequest,
   Problem,
+  Provider,
   RecoveryCodes,
   RegisterRequest,
   Session,
@@ -165,6 +167,11 @@ export const resetPassword = (token: string, newPassword: string) =>
     auth: false,
   });
 
+/** The identity providers to offer on the sign-in page (empty when none is configured). */
+export const listProviders = () => request<Provider[]>('/api/auth/providers', { auth: false });
+/** Where the browser goes (a full page load) to sign in at a provider. */
+export const providerStartUrl = (id: string) => `/api/auth/providers/${encodeURIComponent(id)}/start`;
+
 // The current user
 export const me = () => request<User>('/api/users/me');
 export const updateMe = (body: UpdateMeRequest) =>
@@ -193,6 +200,9 @@ export const listApiKeys = (limit: number, offset: number) =>
 /** No `Idempotency-Key`: a replayed answer would be a second copy of the secret it carries. */
 export const createApiKey = (body: CreateApiKey) =>
   request<CreatedApiKey>('/api/users/me/api-keys', { method: 'POST', body });
+export const listIdentities = () => request<Page<Identity>>('/api/users/me/identities?limit=100');
+export const unlinkIdentity = (id: string) =>
+  request<void>(`/api/users/me/identities/${encodeURIComponent(id)}`, { method: 'DELETE' });
 export const revokeApiKey = (id: string) =>
   request<void>(`/api/users/me/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
 

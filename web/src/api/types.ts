@@ -41,6 +41,10 @@ export type PlanRequest = Schemas['PlanRequest'];
 /** Proposed todos: nothing is created until the client creates them. */
 export type Plan = Schemas['Plan'];
 export type CreateApiKey = Schemas['CreateApiKey'];
+/** An identity provider the sign-in page offers ("Continue with …"). */
+export type Provider = Schemas['ProviderInfo'];
+/** An account at another provider linked to the user's. */
+export type Identity = Schemas['IdentityResponse'];
 /** A passkey as listed: never its key material. */
 export type Passkey = Schemas['PasskeyResponse'];
 /** The start of a WebAuthn ceremony: its id and the options for the browser (JSON form). */

@@ -73,8 +73,36 @@ function signedOut() {
   if (state.status !== 'signed-out') setState({ status: 'signed-out' });
 }
 
+/** Where to go after a sign-in through another provider, kept in this tab while the browser
+ * is away at the provider (the sign-in page's `next`). */
+const AFTER_PROVIDER = 'neoforge-after-provider-sign-in';
+
+export function rememberAfterProviderSignIn(next: string | null) {
+  if (next && next.startsWith('/') && !next.startsWith('//')) sessionStorage.setItem(AFTER_PROVIDER, next);
+  else sessionStorage.removeItem(AFTER_PROVIDER);
+}
+
+/** Where a sign-in through another provider was meant to lead, once. */
+export function takeAfterProviderSignIn(): string | null {
+  const next = sessionStorage.getItem(AFTER_PROVIDER);
+  sessionStorage.removeItem(AFTER_PROVIDER);
+  return next;
+}
+
+/** A provider sign-in lands on `/app?signed_in=1` with a fresh refresh cookie: remember that
+ * there is a session to resume, and go where the sign-in was meant to lead, without the marker. */
+function arrivedSignedIn() {
+  const url = new URL(location.href);
+  if (url.searchParams.get('signed_in') !== '1') return;
+  localStorage.setItem(HINT, '1');
+  url.searchParams.delete('signed_in');
+  const next = takeAfterProviderSignIn();
+  history.replaceState(history.state, '', next ?? url.pathname + url.search + url.hash);
+}
+
 /** On start: resume the session from the cookie, or from the cache when offline. */
 export async function startSession(): Promise<void> {
+  arrivedSignedIn();
   if (!mayHaveSession()) {
     signedOut();
     return;

@@ -33,6 +33,8 @@ const AUDIT_EVENTS: AuditEvent[] = [
   'two_factor_disabled',
   'recovery_code_used',
   'recovery_codes_regenerated',
+  'identity_linked',
+  'identity_unlinked',
 ];
 
 export class AdminPage extends LitElement {

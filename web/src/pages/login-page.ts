@@ -1,10 +1,38 @@
 import { css, html, nothing } from 'lit';
 import { ApiError, describeError } from '../api/client';
-import { type PendingSecondFactor, completeSecondFactor, signIn, signInWithPasskey } from '../auth/session';
+import {
+  type PendingSecondFactor,
+  completeSecondFactor,
+  signIn,
+  signInWithPasskey,
+  takeAfterProviderSignIn,
+} from '../auth/session';
 import { autofillAvailable, passkeysSupported, wasDismissed } from '../auth/webauthn';
+import '../components/nf-provider-buttons';
 import { navigate } from '../router';
 import { field, formMessage } from '../styles/shared';
 import { FormPage } from './form-page';
+
+/** What went wrong when a sign-in through another provider sent the browser back here with
+ * `?error=` (the codes of `GET /api/auth/providers/{id}/callback`). */
+const PROVIDER_ERRORS: Record<string, string> = {
+  invalid_state: 'That sign-in did not start in this browser, or took too long. Please try again.',
+  cancelled: 'Signing in was cancelled at the provider.',
+  provider_error: 'The provider could not confirm who you are. Please try again.',
+  provider_unavailable: 'We could not reach that provider just now. Try again in a moment, or sign in another way.',
+  email_missing:
+    'The provider did not share your email address with us. Allow access to it there, or sign in another way.',
+  email_unverified:
+    'An account here already uses that email address, and the provider has not verified it, so we cannot link them. Sign in with your password instead, or verify the address at the provider and try again.',
+  account_disabled: 'This account has been deactivated. Contact support to restore it.',
+  too_many_attempts: 'Too many sign-in attempts from here. Wait a minute, then try again.',
+};
+const PROVIDER_ERROR_FALLBACK = 'Something went wrong while signing you in. Please try again.';
+
+/** The sentence for a provider sign-in's `error` code. */
+export function providerError(code: string): string {
+  return Object.hasOwn(PROVIDER_ERRORS, code) ? PROVIDER_ERRORS[code] : PROVIDER_ERROR_FALLBACK;
+}
 
 /** A second step handed over in the address's fragment (`#mfa_token=…&expires_in=…`), as a
  * sign-in that left the app (another identity provider) comes back with it. */
@@ -111,7 +139,8 @@ export class LoginPage extends FormPage {
   }
 
   private signedIn() {
-    const next = this.query.get('next');
+    // A second step after another provider: where that sign-in was meant to lead.
+    const next = this.query.get('next') ?? takeAfterProviderSignIn();
     navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/app', { replace: true });
   }
 
@@ -196,10 +225,13 @@ export class LoginPage extends FormPage {
   render() {
     if (this.pending) return this.renderSecondStep();
     const reset = this.query.get('reset') === '1';
+    const providerFailure = this.query.get('error');
     return html`<div class="page narrow">
       <h1 tabindex="-1">Sign in</h1>
       ${reset ? formMessage('Your password has been changed. Sign in with the new one.', 'success') : ''}
+      ${providerFailure && !this.message ? formMessage(providerError(providerFailure)) : ''}
       ${formMessage(this.message)}
+      <nf-provider-buttons></nf-provider-buttons>
       <form @submit=${this.onSubmit} novalidate>
         ${field({ id: 'email', label: 'Email', type: 'email', autocomplete: 'username webauthn', error: this.errors.email })}
         ${field({ id: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', error: this.errors.password })}

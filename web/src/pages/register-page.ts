@@ -3,6 +3,7 @@
 import { html } from 'lit';
 import { ApiError, register } from '../api/client';
 import { signIn } from '../auth/session';
+import '../components/nf-provider-buttons';
 import { toast } from '../components/nf-toaster';
 import { navigate } from '../router';
 import { field, formMessage } from '../styles/shared';
@@ -58,6 +59,7 @@ export class RegisterPage extends FormPage {
     return html`<div class="page narrow">
       <h1 tabindex="-1">Create your account</h1>
       ${formMessage(this.message)}
+      <nf-provider-buttons></nf-provider-buttons>
       <form @submit=${this.onSubmit} novalidate>
         ${field({ id: 'name', label: 'Name', autocomplete: 'name', required: false, hint: 'Optional: how we greet you.', error: this.errors.name })}
         ${field({ id: 'email', label: 'Email', type: 'email', autocomplete: 'email', error: this.errors.email })}

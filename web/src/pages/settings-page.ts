@@ -12,6 +12,7 @@ import { field, formMessage } from '../styles/shared';
 import { type Theme, getTheme, setTheme } from '../theme';
 import { FormPage } from './form-page';
 import './settings-api-keys';
+import './settings-linked-accounts';
 import './settings-two-factor';
 import './settings-passkeys';
 import { settingsStyles } from './settings-page.styles';
@@ -227,6 +228,7 @@ export class SettingsPage extends FormPage {
             <p><button class="primary" type="submit" ?disabled=${this.busy}>${user.has_password ? 'Change password' : 'Set password'}</button></p>
           </form>
         </div>
+        <settings-linked-accounts class="method"></settings-linked-accounts>
         <settings-two-factor class="method"></settings-two-factor>
         <settings-passkeys class="method"></settings-passkeys>
       </section>
