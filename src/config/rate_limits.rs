@@ -24,6 +24,8 @@ const RATE_SIGNIN_FAILURES_ACCOUNT: &str = "50/1h";
 /// non-stop guessing for an even chance at one of the three codes accepted at any moment,
 /// while the owner who mistypes a few times is not locked out.
 const RATE_MFA: &str = "10/1h";
+/// Every visit to the sign-in page asks for one (the email field's passkey autofill).
+const RATE_PASSKEY_CHALLENGES: &str = "60/1m";
 const RATE_SIGNUP: &str = "20/1h";
 const RATE_TOKENS: &str = "60/1m";
 const RATE_FORGOT_PASSWORD: &str = "10/15m";
@@ -77,8 +79,7 @@ pub struct RateLimitArgs {
         default_value = RATE_SIGNUP,
     )]
     pub signup: String,
-    /// Token refreshes, email verifications, password resets and passkey challenges per
-    /// client IP.
+    /// Token refreshes, email verifications and password resets per client IP.
     #[arg(
         long = "rate-tokens",
         global = true,
@@ -86,6 +87,14 @@ pub struct RateLimitArgs {
         default_value = RATE_TOKENS,
     )]
     pub tokens: String,
+    /// Passkey challenges handed out per client IP (`/api/auth/passkey/options`).
+    #[arg(
+        long = "rate-passkey-challenges",
+        global = true,
+        env = "NEOFORGE_RATE_PASSKEY_CHALLENGES",
+        default_value = RATE_PASSKEY_CHALLENGES,
+    )]
+    pub passkey_challenges: String,
     /// Password-reset requests per client IP.
     #[arg(
         long = "rate-forgot-password",
@@ -131,6 +140,7 @@ impl Default for RateLimitArgs {
             mfa: RATE_MFA.into(),
             signup: RATE_SIGNUP.into(),
             tokens: RATE_TOKENS.into(),
+            passkey_challenges: RATE_PASSKEY_CHALLENGES.into(),
             forgot_password: RATE_FORGOT_PASSWORD.into(),
             reset_emails: RATE_RESET_EMAILS.into(),
             verify_emails: RATE_VERIFY_EMAILS.into(),
@@ -153,9 +163,10 @@ pub struct RateLimits {
     pub mfa_per_account: Policy,
     /// Sign-ups per client IP.
     pub register_per_ip: Policy,
-    /// Refreshes, verifications, resets and passkey challenges per client IP (token
-    /// guessing, and challenges filling the cache).
+    /// Refreshes, verifications and resets per client IP (token guessing).
     pub token_per_ip: Policy,
+    /// Passkey challenges per client IP: each waits in the cache until used or expired.
+    pub passkey_challenges_per_ip: Policy,
     /// Password-reset requests per client IP.
     pub forgot_per_ip: Policy,
     /// Reset emails per account: more requests are accepted but send nothing.
@@ -198,6 +209,11 @@ impl RateLimits {
             mfa_per_account: policy("mfa_account", "NEOFORGE_RATE_MFA", &args.mfa)?,
             register_per_ip: policy("register_ip", "NEOFORGE_RATE_SIGNUP", &args.signup)?,
             token_per_ip: policy("token_ip", "NEOFORGE_RATE_TOKENS", &args.tokens)?,
+            passkey_challenges_per_ip: policy(
+                "passkey_challenge_ip",
+                "NEOFORGE_RATE_PASSKEY_CHALLENGES",
+                &args.passkey_challenges,
+            )?,
             forgot_per_ip: policy(
                 "forgot_ip",
                 "NEOFORGE_RATE_FORGOT_PASSWORD",
@@ -253,6 +269,7 @@ mod tests {
             limits.mfa_per_account,
             limits.register_per_ip,
             limits.token_per_ip,
+            limits.passkey_challenges_per_ip,
             limits.forgot_per_ip,
             limits.forgot_per_account,
             limits.resend_per_user,
@@ -261,7 +278,8 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "30/1m", "5/15m", "50/1h", "10/1h", "20/1h", "60/1m", "10/15m", "3/1h", "3/1h"
+                "30/1m", "5/15m", "50/1h", "10/1h", "20/1h", "60/1m", "60/1m", "10/15m", "3/1h",
+                "3/1h"
             ]
         );
         assert_eq!(limits.api_per_user.unwrap().to_string(), "50000/1s");
@@ -272,7 +290,7 @@ mod tests {
     #[test]
     fn a_bad_rate_limit_is_refused_naming_its_variable() {
         let rate_settings = rate_settings();
-        assert_eq!(rate_settings.len(), 10, "{rate_settings:?}");
+        assert_eq!(rate_settings.len(), 11, "{rate_settings:?}");
         for (name, flag) in &rate_settings {
             for bad in ["20", "0/1h", "20/1w", "20/2d"] {
                 let err = settings_from(&[flag, bad]).err().expect(name);

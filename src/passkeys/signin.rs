@@ -53,7 +53,10 @@ async fn passkey_options(
 ) -> Result<Response, ApiError> {
     let limit = state
         .limiter
-        .enforce(&state.settings.rate_limits.token_per_ip, &client.ip_key())
+        .enforce(
+            &state.settings.rate_limits.passkey_challenges_per_ip,
+            &client.ip_key(),
+        )
         .await?;
     let party = super::relying_party(&state)?;
     let (options, authentication) = party

@@ -615,8 +615,8 @@ async fn passkey_sign_in_is_rate_limited_per_ip() {
     let app = TestApp::spawn_with(|settings| {
         settings.rate_limits.login_per_ip =
             neoforge::cache::Policy::parse("login_ip", "2/1m").unwrap();
-        settings.rate_limits.token_per_ip =
-            neoforge::cache::Policy::parse("token_ip", "3/1m").unwrap();
+        settings.rate_limits.passkey_challenges_per_ip =
+            neoforge::cache::Policy::parse("passkey_challenge_ip", "3/1m").unwrap();
     })
     .await;
     // Well-formed, but from no passkey this server knows.
